@@ -1,0 +1,1 @@
+"""Temporal activities: thin wrappers that call MoMo and classify what went wrong."""

@@ -1,0 +1,1 @@
+"""The callback gateway: receives MoMo callbacks and signals the payment's workflow."""

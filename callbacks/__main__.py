@@ -1,0 +1,29 @@
+"""``python -m callbacks``: run the callback gateway."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from callbacks.app import create_app
+from callbacks.signaller import TemporalSignaller
+from momoflow.callback_tokens import CallbackSigner
+from momoflow.logging import configure_logging
+from momoflow.settings import CallbackSettings, TemporalSettings
+
+
+def main() -> None:
+    settings = CallbackSettings()
+    parser = argparse.ArgumentParser(prog="python -m callbacks", description="MoMo callback gateway")
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port)
+    args = parser.parse_args()
+    configure_logging("callbacks")
+    signer = CallbackSigner.from_spec(settings.secrets.get_secret_value())
+    app = create_app(signer, TemporalSignaller(TemporalSettings()), settings.max_body_bytes)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

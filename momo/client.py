@@ -1,0 +1,163 @@
+"""HTTP calls to the MoMo Open API.
+
+:class:`MomoHttp` owns the plumbing every product shares: headers, bearer
+tokens, the one-time retry after a refused token, and turning every failure
+into a :mod:`momo.errors` exception. Product clients add the endpoints.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from momo.errors import (
+    MomoAuthError,
+    MomoError,
+    MomoProtocolError,
+    MomoTransientError,
+    error_from_response,
+)
+from momo.models import AccessToken, RequestToPay, RequestToPayResult
+from momo.tokens import TokenCache
+
+USER_AGENT = "momoflow/0.1"
+
+
+@dataclass(frozen=True)
+class MomoCredentials:
+    """One product's API user, API key and subscription key."""
+
+    product: str
+    subscription_key: str = field(repr=False)
+    api_user: str
+    api_key: str = field(repr=False)
+
+    @property
+    def cache_key(self) -> str:
+        return f"{self.product}:{self.api_user}"
+
+    def basic_auth(self) -> str:
+        raw = f"{self.api_user}:{self.api_key}".encode()
+        return "Basic " + base64.b64encode(raw).decode()
+
+
+class MomoHttp:
+    """Shared request path for one product and one credential."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        credentials: MomoCredentials,
+        *,
+        target_environment: str = "sandbox",
+        tokens: TokenCache | None = None,
+    ) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self._target = target_environment
+        self.tokens = tokens or TokenCache()
+
+    @property
+    def product(self) -> str:
+        return self.credentials.product
+
+    def _url(self, path: str) -> str:
+        return f"{self._base_url}/{self.product}{path}"
+
+    async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._http.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise MomoTransientError(f"{method} {url} timed out", code="TIMEOUT") from exc
+        except httpx.TransportError as exc:
+            raise MomoTransientError(f"{method} {url} failed: {type(exc).__name__}", code="NETWORK_ERROR") from exc
+
+    async def _fetch_token(self) -> AccessToken:
+        response = await self._send(
+            "POST",
+            self._url("/token/"),
+            headers={
+                "Authorization": self.credentials.basic_auth(),
+                "Ocp-Apim-Subscription-Key": self.credentials.subscription_key,
+                "X-Target-Environment": self._target,
+                "User-Agent": USER_AGENT,
+            },
+        )
+        if response.status_code != 200:
+            raise error_from_response(response)
+        try:
+            return AccessToken.model_validate_json(response.content)
+        except ValueError as exc:
+            raise MomoProtocolError("token response is not a token", status_code=200) from exc
+
+    async def access_token(self) -> str:
+        return await self.tokens.get(self.credentials.cache_key, self._fetch_token)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send an authenticated product call; return the 2xx response or raise."""
+        for attempt in (1, 2):
+            token = await self.access_token()
+            all_headers = {
+                "Authorization": f"Bearer {token}",
+                "Ocp-Apim-Subscription-Key": self.credentials.subscription_key,
+                "X-Target-Environment": self._target,
+                "User-Agent": USER_AGENT,
+                **(headers or {}),
+            }
+            response = await self._send(method, self._url(path), json=json, headers=all_headers)
+            if response.is_success:
+                return response
+            error = error_from_response(response)
+            # An expired or revoked bearer token: renew once. A bad subscription key also
+            # answers 401, so a second refusal is reported as it is.
+            if isinstance(error, MomoAuthError) and response.status_code == 401 and attempt == 1:
+                self.tokens.invalidate(self.credentials.cache_key, token)
+                continue
+            raise error
+        raise AssertionError("unreachable")
+
+
+class CollectionClient(MomoHttp):
+    """Collection product: request money from a customer."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, credentials: MomoCredentials, **kwargs: Any) -> None:
+        if credentials.product != "collection":
+            raise ValueError(f"credentials.product must be 'collection', got {credentials.product!r}")
+        super().__init__(http, base_url, credentials, **kwargs)
+
+    async def request_to_pay(self, reference_id: str, body: RequestToPay, callback_url: str | None = None) -> None:
+        """POST a request to pay. Raises :class:`~momo.errors.MomoConflictError` if the id was used."""
+        headers = {"X-Reference-Id": reference_id}
+        if callback_url:
+            headers["X-Callback-Url"] = callback_url
+        response = await self.request("POST", "/v1_0/requesttopay", json=body.to_wire(), headers=headers)
+        if response.status_code != 202:
+            raise MomoProtocolError(f"expected 202 Accepted, got {response.status_code}", status_code=response.status_code)
+
+    async def get_request_to_pay(self, reference_id: str) -> RequestToPayResult:
+        response = await self.request("GET", f"/v1_0/requesttopay/{reference_id}")
+        return _parse(RequestToPayResult, response)
+
+
+def _parse(model: type[Any], response: httpx.Response) -> Any:
+    try:
+        return model.model_validate_json(response.content)
+    except ValueError as exc:
+        raise MomoProtocolError(
+            f"unreadable {model.__name__} in HTTP {response.status_code} response", status_code=response.status_code
+        ) from exc
+
+
+__all__ = ["CollectionClient", "MomoCredentials", "MomoError", "MomoHttp"]

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces shared by the worker, the gateway and the starter."""

@@ -1,0 +1,79 @@
+"""Configuration from environment variables (documented in .env.example).
+
+Each process reads only the group it needs, so the gateway never sees MoMo
+credentials and the sandbox never sees Temporal settings.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TemporalSettings(BaseSettings):
+    """Where the Temporal server is and which task queues momoflow uses."""
+
+    model_config = SettingsConfigDict(env_prefix="TEMPORAL_", extra="ignore")
+
+    address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    task_queue: str = "momoflow"
+    # Status GETs run on their own queue so the server can cap their rate per credential.
+    status_task_queue: str = "momoflow-status"
+
+
+class MomoSettings(BaseSettings):
+    """The MoMo Open API endpoint and one credential set per product."""
+
+    model_config = SettingsConfigDict(env_prefix="MOMO_", extra="ignore")
+
+    base_url: str = "http://127.0.0.1:8090"
+    target_environment: str = "sandbox"
+    collection_subscription_key: SecretStr = SecretStr("")
+    collection_api_user: str = ""
+    collection_api_key: SecretStr = SecretStr("")
+    http_timeout_s: float = Field(default=30.0, gt=0)
+    # MTN asks partners to renew tokens about ten minutes before their 60-minute expiry.
+    token_refresh_margin_s: float = Field(default=600.0, ge=0)
+    # MTN caps status GETs at 10/s per credential; stay below that across all workers.
+    status_checks_per_second: float = Field(default=8.0, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+class CallbackSettings(BaseSettings):
+    """How callback URLs are built (worker) and verified (gateway).
+
+    ``secrets`` is a comma-separated list of ``key-id:secret`` pairs. The first
+    signs new URLs; all of them verify, so a secret can be rotated while
+    payments signed with the old one are still in flight.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CALLBACK_", extra="ignore")
+
+    public_url: str = "http://127.0.0.1:8091"
+    secrets: SecretStr = SecretStr("dev:insecure-development-secret-change-me")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8091, ge=0, le=65535)
+    max_body_bytes: int = Field(default=16_384, gt=0)
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+class PaymentDefaults(BaseSettings):
+    """Timing of the payment pattern; each request can override them."""
+
+    model_config = SettingsConfigDict(env_prefix="PAYMENT_", extra="ignore")
+
+    callback_timeout_s: float = Field(default=60.0, gt=0)
+    poll_interval_s: float = Field(default=5.0, gt=0)
+    deadline_s: float = Field(default=900.0, gt=0)
+    max_amount: Decimal = Decimal("100000000")

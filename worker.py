@@ -1,0 +1,97 @@
+"""``python worker.py``: run every momoflow workflow and activity.
+
+Two Temporal workers share one client: the main task queue runs workflows and
+submissions; the status queue runs status GETs under a server-side rate limit,
+so all worker replicas together stay under MoMo's per-credential cap.
+Ctrl-C or SIGTERM stops polling for new tasks and lets running ones finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from datetime import timedelta
+
+import httpx
+from temporalio.worker import Worker
+
+from activities.collection import CollectionActivities
+from momo.tokens import TokenCache
+from momoflow.logging import configure_logging, get_logger
+from momoflow.settings import CallbackSettings, MomoSettings, TemporalSettings
+from momoflow.temporal import connect
+from momoflow.wiring import build_collection_activities
+from workflows.request_to_pay import RequestToPayWorkflow
+
+WORKFLOWS = [RequestToPayWorkflow]
+
+
+def main_activities(collection: CollectionActivities) -> list[object]:
+    return [collection.submit_request_to_pay]
+
+
+def status_activities(collection: CollectionActivities) -> list[object]:
+    return [collection.get_request_to_pay_status, collection.await_final_request_to_pay]
+
+
+async def run_worker(stop: asyncio.Event) -> None:
+    log = get_logger("worker")
+    temporal = TemporalSettings()
+    momo = MomoSettings()
+    callbacks = CallbackSettings()
+    client = await connect(temporal)
+    tokens = TokenCache(refresh_margin_s=momo.token_refresh_margin_s)
+    async with httpx.AsyncClient(timeout=momo.http_timeout_s) as http:
+        collection = build_collection_activities(http, momo, callbacks, tokens)
+        main = Worker(
+            client,
+            task_queue=temporal.task_queue,
+            workflows=WORKFLOWS,
+            activities=main_activities(collection),
+            graceful_shutdown_timeout=_shutdown_grace(),
+        )
+        status = Worker(
+            client,
+            task_queue=temporal.status_task_queue,
+            activities=status_activities(collection),
+            max_task_queue_activities_per_second=momo.status_checks_per_second,
+            graceful_shutdown_timeout=_shutdown_grace(),
+        )
+        async with main, status:
+            log.info(
+                "worker started",
+                task_queue=temporal.task_queue,
+                status_task_queue=temporal.status_task_queue,
+                momo_base_url=momo.base_url,
+                pid=os.getpid(),
+            )
+            await stop.wait()
+            log.info("worker stopping")
+    log.info("worker stopped", tokens_minted=tokens.minted)
+
+
+def _shutdown_grace() -> timedelta:
+    return timedelta(seconds=float(os.environ.get("WORKER_SHUTDOWN_GRACE_S", "10")))
+
+
+def main() -> None:
+    configure_logging("worker")
+    stop = asyncio.Event()
+
+    async def runner() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(stop)
+
+    asyncio.run(runner())
+    # Work around a known interpreter-exit crash in the Temporal SDK's native runtime.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
