@@ -1,0 +1,104 @@
+"""MTN's sandbox test numbers and the timeline each one produces.
+
+The payer's MSISDN picks a scenario (MTN "testing" page). For 46733123450-452
+MTN documents and integrators measured the outcome; for 455-463 MTN only gives
+a scenario name, so this module's reading of those names (an asynchronous
+FAILED with the matching reason code) is the simulator's interpretation.
+
+A timeline is fixed when the payment is created, and the status is computed
+from the clock whenever someone asks, so outcomes arrive on time whether or
+not any background task or ASGI lifespan is running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final, Literal
+
+
+class PaymentStatus(StrEnum):
+    CREATED = "CREATED"
+    PENDING = "PENDING"
+    SUCCESSFUL = "SUCCESSFUL"
+    FAILED = "FAILED"
+
+
+FINAL_STATUSES: Final = frozenset({PaymentStatus.SUCCESSFUL, PaymentStatus.FAILED})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How a payer behaves.
+
+    ``outcome`` None means the payer never decides. ``wait`` picks which
+    configured delay applies; ``starts_created`` reproduces the undocumented
+    CREATED status the "Delayed" number shows before PENDING.
+    """
+
+    name: str
+    outcome: Literal[PaymentStatus.SUCCESSFUL, PaymentStatus.FAILED] | None
+    reason: str | None = None
+    wait: Literal["approval", "delayed"] = "approval"
+    starts_created: bool = False
+
+
+def _failing(name: str, reason: str) -> Scenario:
+    return Scenario(name, PaymentStatus.FAILED, reason)
+
+
+SUCCESS: Final = Scenario("Success", PaymentStatus.SUCCESSFUL)
+
+REQUEST_TO_PAY_TEST_NUMBERS: Final[dict[str, Scenario]] = {
+    "46733123450": _failing("Failed", "INTERNAL_PROCESSING_ERROR"),
+    "46733123451": _failing("Rejected", "APPROVAL_REJECTED"),
+    "46733123452": _failing("Expired", "EXPIRED"),
+    "46733123453": Scenario("Ongoing", None),
+    "46733123454": Scenario("Delayed", PaymentStatus.SUCCESSFUL, wait="delayed", starts_created=True),
+    "46733123455": _failing("NotFound", "PAYER_NOT_FOUND"),
+    "46733123456": _failing("PayeeNotAllowedToReceive", "PAYEE_NOT_ALLOWED_TO_RECEIVE"),
+    "46733123457": _failing("NotAllowed", "NOT_ALLOWED"),
+    "46733123458": _failing("NotAllowedTargetEnvironment", "NOT_ALLOWED_TARGET_ENVIRONMENT"),
+    "46733123459": _failing("InvalidCallbackUrlHost", "INVALID_CALLBACK_URL_HOST"),
+    "46733123460": _failing("InvalidCurrency", "INVALID_CURRENCY"),
+    "46733123461": _failing("InternalProcessingError", "INTERNAL_PROCESSING_ERROR"),
+    "46733123462": _failing("ServiceUnavailable", "SERVICE_UNAVAILABLE"),
+    "46733123463": _failing("CouldNotPerformTransaction", "COULD_NOT_PERFORM_TRANSACTION"),
+}
+
+
+def request_to_pay_scenario(party_id_type: str, party_id: str) -> Scenario:
+    """Test numbers apply to MSISDN payers only; every other payer approves."""
+    if party_id_type.upper() != "MSISDN":
+        return SUCCESS
+    return REQUEST_TO_PAY_TEST_NUMBERS.get(party_id, SUCCESS)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """When a payment changes status, as instants on the sandbox's monotonic clock."""
+
+    pending_from: float  # CREATED before this instant, PENDING from it
+    final_at: float | None  # None: never final
+    final_status: PaymentStatus | None
+    reason: str | None
+
+    @classmethod
+    def plan(cls, scenario: Scenario, created_at: float, approval_delay_s: float, delayed_approval_s: float) -> Timeline:
+        delay = delayed_approval_s if scenario.wait == "delayed" else approval_delay_s
+        # The "Delayed" payer shows CREATED for the first half of its wait, then PENDING.
+        pending_from = created_at + delay / 2 if scenario.starts_created else created_at
+        final_at = None if scenario.outcome is None else created_at + delay
+        return cls(pending_from, final_at, scenario.outcome, scenario.reason)
+
+    def is_final_at(self, now: float) -> bool:
+        return self.final_at is not None and now >= self.final_at
+
+    def status_at(self, now: float) -> tuple[PaymentStatus, str | None]:
+        """The status and failure reason (None unless FAILED) at ``now``."""
+        if self.is_final_at(now):
+            assert self.final_status is not None
+            return self.final_status, self.reason
+        if now < self.pending_from:
+            return PaymentStatus.CREATED, None
+        return PaymentStatus.PENDING, None

@@ -1,0 +1,75 @@
+"""Everything one running sandbox holds, built once per app.
+
+Tests create many apps side by side, so nothing lives in module globals.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from momoflow.logging import get_logger
+from sandbox.faults import FaultInjector
+from sandbox.notifier import CallbackNotifier
+from sandbox.ratelimit import RollingWindowLimiter
+from sandbox.results import request_to_pay_result
+from sandbox.settings import SandboxSettings
+from sandbox.stats import SandboxStats
+from sandbox.store import ApiUser, RequestToPay, SandboxStore
+
+log = get_logger("sandbox.state")
+
+
+@dataclass
+class SandboxState:
+    settings: SandboxSettings
+    store: SandboxStore
+    stats: SandboxStats
+    faults: FaultInjector
+    notifier: CallbackNotifier
+    status_limiter: RollingWindowLimiter | None
+    clock: Callable[[], float]
+
+    @classmethod
+    def build(cls, settings: SandboxSettings, clock: Callable[[], float] = time.monotonic) -> SandboxState:
+        stats = SandboxStats()
+
+        def count_fault() -> None:
+            stats.faults_injected += 1
+
+        faults = FaultInjector(settings.fault_settings(), on_fault=count_fault)
+
+        def render(payment: RequestToPay, now: float) -> dict[str, Any]:
+            return request_to_pay_result(payment, now, settings.reason_format)
+
+        notifier = CallbackNotifier(
+            render=render,
+            faults=faults,
+            stats=stats,
+            clock=clock,
+            timeout_s=settings.callback_timeout_s,
+            enabled=settings.callbacks_enabled,
+        )
+        limiter = (
+            RollingWindowLimiter(settings.status_rate_limit_per_s, clock)
+            if settings.status_rate_limit_per_s is not None
+            else None
+        )
+        store = SandboxStore()
+        for preset in settings.preset_users():
+            store.add_api_user(ApiUser(preset.user_id, preset.provider_callback_host, preset.product, preset.api_key))
+            log.info("preset_api_user_created", api_user_id=preset.user_id, product=preset.product)
+        return cls(settings, store, stats, faults, notifier, limiter, clock)
+
+    async def aclose(self) -> None:
+        """Stop background work; call it when the app stops (the lifespan does)."""
+        await self.notifier.aclose()
+
+
+def sandbox_state(request: Request) -> SandboxState:
+    state: SandboxState = request.app.state.sandbox
+    return state

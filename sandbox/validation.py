@@ -1,0 +1,151 @@
+"""Input checks that MTN answers with 400, or with 500 for currency and callback host.
+
+Each function raises :class:`sandbox.errors.ApiError` with a message naming
+the offending header or field, so a client developer sees at once what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from sandbox.errors import bad_request, platform_error
+from sandbox.store import Party, RequestToPayInput
+
+_UUID4: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.IGNORECASE)
+_ANY_UUID: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_MSISDN: Final = re.compile(r"^\d{5,15}$")
+_EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_NOTE_LENGTH: Final = 160
+# MTN rejects apostrophes and ampersands in notes; angle brackets are refused as markup.
+FORBIDDEN_NOTE_CHARACTERS: Final = "'&<>"
+PARTY_ID_TYPES: Final = frozenset({"MSISDN", "EMAIL", "PARTY_CODE"})
+SANDBOX_CURRENCY: Final = "EUR"
+
+
+def is_uuid4(value: str | None) -> bool:
+    return value is not None and _UUID4.match(value.strip()) is not None
+
+
+def require_reference_id(value: str | None, header: str = "X-Reference-Id") -> str:
+    """The client's resource id: present and a canonical UUID version 4."""
+    if value is None or not value.strip():
+        raise bad_request(f"Header {header} is missing.")
+    if not is_uuid4(value):
+        raise bad_request(f"Header {header} must be a UUID version 4.")
+    return value.strip()
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """Decode a JSON object body, keeping numbers exact (Decimal, never float)."""
+    if not raw.strip():
+        raise bad_request("Request body is missing.")
+    try:
+        data = json.loads(raw, parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise bad_request("Request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise bad_request("Request body must be a JSON object.")
+    return data
+
+
+def _optional_string(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad_request(f"Field {name} must be a string.")
+    return value
+
+
+def _required_string(body: dict[str, Any], name: str) -> str:
+    value = _optional_string(body, name)
+    if value is None or not value.strip():
+        raise bad_request(f"Field {name} is required.")
+    return value
+
+
+def parse_amount(value: Any) -> Decimal:
+    """A positive, finite decimal given as a string (MTN's type) or a JSON number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise bad_request("Field amount is required.")
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise bad_request("Field amount must be a decimal number in a string.")
+    try:
+        amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except InvalidOperation:
+        raise bad_request("Field amount must be a decimal number.") from None
+    if not amount.is_finite() or amount <= 0:
+        raise bad_request("Field amount must be a positive decimal number.")
+    return amount
+
+
+def check_note(body: dict[str, Any], name: str) -> str | None:
+    """payerMessage / payeeNote: optional, at most 160 characters, no ``' & < >``."""
+    value = _optional_string(body, name)
+    if value is None:
+        return None
+    if len(value) > MAX_NOTE_LENGTH:
+        raise bad_request(f"Field {name} must be at most {MAX_NOTE_LENGTH} characters.")
+    bad = sorted({ch for ch in value if ch in FORBIDDEN_NOTE_CHARACTERS})
+    if bad:
+        raise bad_request(f"Field {name} contains unsupported characters: {' '.join(bad)}")
+    return value
+
+
+def parse_party(value: Any, name: str) -> Party:
+    """A party whose id matches its type: digits for MSISDN, an address for EMAIL, a UUID for PARTY_CODE."""
+    if not isinstance(value, dict):
+        raise bad_request(f"Field {name} is required and must be an object.")
+    id_type = _required_string(value, "partyIdType")
+    party_id = _required_string(value, "partyId")
+    kind = id_type.upper()
+    if kind not in PARTY_ID_TYPES:
+        raise bad_request(f"Field {name}.partyIdType must be one of MSISDN, EMAIL, PARTY_CODE.")
+    if kind == "MSISDN" and not _MSISDN.match(party_id):
+        raise bad_request(f"Field {name}.partyId is not a valid MSISDN (digits only, international format).")
+    if kind == "EMAIL" and not _EMAIL.match(party_id):
+        raise bad_request(f"Field {name}.partyId is not a valid e-mail address.")
+    if kind == "PARTY_CODE" and not _ANY_UUID.match(party_id):
+        raise bad_request(f"Field {name}.partyId is not a valid party code (UUID).")
+    return Party(id_type, party_id)
+
+
+def parse_request_to_pay(raw: bytes) -> RequestToPayInput:
+    """Validate everything MTN answers with 400; currency is checked later (it is a 500)."""
+    body = parse_json_object(raw)
+    amount = parse_amount(body.get("amount"))
+    currency = _required_string(body, "currency")
+    external_id = _optional_string(body, "externalId")
+    payer = parse_party(body.get("payer"), "payer")
+    payer_message = check_note(body, "payerMessage")
+    payee_note = check_note(body, "payeeNote")
+    return RequestToPayInput(amount, currency, external_id, payer, payer_message, payee_note)
+
+
+def require_sandbox_currency(currency: str) -> None:
+    if currency != SANDBOX_CURRENCY:
+        raise platform_error(500, "INVALID_CURRENCY")
+
+
+def hostname_of(value: str) -> str | None:
+    """The lower-cased host of a URL or of a bare ``host[:port][/path]``."""
+    text = value.strip()
+    if not text:
+        return None
+    parts = urlsplit(text if "://" in text else f"//{text}")
+    try:
+        host = parts.hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
+
+
+def require_matching_callback_host(callback_url: str, provider_callback_host: str) -> None:
+    """X-Callback-Url must point at the API user's providerCallbackHost (scheme and port ignored)."""
+    callback_host = hostname_of(callback_url) if "://" in callback_url else None
+    if callback_host is None or callback_host != hostname_of(provider_callback_host):
+        raise platform_error(500, "INVALID_CALLBACK_URL_HOST")
