@@ -14,6 +14,8 @@ import sys
 from typing import Any
 
 import structlog
+import temporalio.activity
+import temporalio.workflow
 
 from momoflow.masking import mask_event
 
@@ -35,8 +37,15 @@ def configure_logging(service: str, level: str | None = None) -> None:
     """Route structlog and stdlib logging to JSON lines on stderr."""
     global _configured
     level_name = (level or os.environ.get("LOG_LEVEL", "INFO")).upper()
+
+    def add_service(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+        # Workflow code logs from other threads, where context variables do not follow.
+        event.setdefault("service", service)
+        return event
+
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_service,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -65,7 +74,9 @@ def configure_logging(service: str, level: str | None = None) -> None:
     root.setLevel(level_name)
     for noisy in ("httpx", "httpcore", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    structlog.contextvars.bind_contextvars(service=service)
+    # Temporal's loggers would append their info dict to the message; the ids are fields already.
+    temporalio.workflow.logger.workflow_info_on_message = False
+    temporalio.activity.logger.activity_info_on_message = False
     _configured = True
 
 
