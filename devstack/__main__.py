@@ -82,7 +82,7 @@ async def _main(args: argparse.Namespace) -> int:
             print(f"\nWatch it in the Temporal Web UI: {payment.ui_url}")
             print('Search for payments there with: MomoStatus="SUCCESSFUL" or MomoExternalId="' + external_id + '"')
 
-        print("\nEverything keeps running. Try: python -m starter request-to-pay --amount 500 --currency EUR "
+        print("\nEverything keeps running. Try: .venv/bin/python -m starter request-to-pay --amount 500 --currency EUR "
               "--payer 46733123451 --external-id ORDER-1", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         await stop.wait()

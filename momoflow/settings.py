@@ -6,8 +6,6 @@ credentials and the sandbox never sees Temporal settings.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -76,4 +74,3 @@ class PaymentDefaults(BaseSettings):
     callback_timeout_s: float = Field(default=60.0, gt=0)
     poll_interval_s: float = Field(default=5.0, gt=0)
     deadline_s: float = Field(default=900.0, gt=0)
-    max_amount: Decimal = Decimal("100000000")
