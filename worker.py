@@ -9,6 +9,7 @@ Ctrl-C or SIGTERM stops polling for new tasks and lets running ones finish.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -17,23 +18,31 @@ from datetime import timedelta
 import httpx
 from temporalio.worker import Worker
 
-from activities.collection import CollectionActivities
 from momo.tokens import TokenCache
 from momoflow.logging import configure_logging, get_logger
 from momoflow.settings import CallbackSettings, MomoSettings, TemporalSettings
 from momoflow.temporal import connect
-from momoflow.wiring import build_collection_activities
+from momoflow.wiring import build_activities
+from workflows.account_holder import ValidateAccountHolderWorkflow
+from workflows.balance import GetBalanceWorkflow
+from workflows.cancel_invoice import CancelInvoiceWorkflow
+from workflows.invoice import InvoiceWorkflow
+from workflows.pre_approval import PreApprovalWorkflow
+from workflows.pre_approval_admin import CancelPreApprovalWorkflow, ListPreApprovalsWorkflow
 from workflows.request_to_pay import RequestToPayWorkflow
+from workflows.transfer import TransferWorkflow
 
-WORKFLOWS = [RequestToPayWorkflow]
-
-
-def main_activities(collection: CollectionActivities) -> list[object]:
-    return [collection.submit_request_to_pay]
-
-
-def status_activities(collection: CollectionActivities) -> list[object]:
-    return [collection.get_request_to_pay_status, collection.await_final_request_to_pay]
+WORKFLOWS = [
+    RequestToPayWorkflow,
+    PreApprovalWorkflow,
+    ListPreApprovalsWorkflow,
+    CancelPreApprovalWorkflow,
+    TransferWorkflow,
+    ValidateAccountHolderWorkflow,
+    GetBalanceWorkflow,
+    InvoiceWorkflow,
+    CancelInvoiceWorkflow,
+]
 
 
 async def run_worker(stop: asyncio.Event) -> None:
@@ -44,26 +53,34 @@ async def run_worker(stop: asyncio.Event) -> None:
     client = await connect(temporal)
     tokens = TokenCache(refresh_margin_s=momo.token_refresh_margin_s)
     async with httpx.AsyncClient(timeout=momo.http_timeout_s) as http:
-        collection = build_collection_activities(http, momo, callbacks, tokens)
-        main = Worker(
-            client,
-            task_queue=temporal.task_queue,
-            workflows=WORKFLOWS,
-            activities=main_activities(collection),
-            graceful_shutdown_timeout=_shutdown_grace(),
-        )
-        status = Worker(
-            client,
-            task_queue=temporal.status_task_queue,
-            activities=status_activities(collection),
-            max_task_queue_activities_per_second=momo.status_checks_per_second,
-            graceful_shutdown_timeout=_shutdown_grace(),
-        )
-        async with main, status:
+        groups = build_activities(http, momo, callbacks, tokens)
+        workers = [
+            Worker(
+                client,
+                task_queue=temporal.task_queue,
+                workflows=WORKFLOWS,
+                activities=[function for group in groups for function in group.main],
+                graceful_shutdown_timeout=_shutdown_grace(),
+            )
+        ]
+        for group in groups:
+            workers.append(
+                Worker(
+                    client,
+                    task_queue=temporal.status_queue(group.product.value),
+                    activities=group.status,
+                    max_task_queue_activities_per_second=momo.status_checks_per_second,
+                    graceful_shutdown_timeout=_shutdown_grace(),
+                )
+            )
+        async with contextlib.AsyncExitStack() as running:
+            for worker in workers:
+                await running.enter_async_context(worker)
             log.info(
                 "worker started",
                 task_queue=temporal.task_queue,
-                status_task_queue=temporal.status_task_queue,
+                status_task_queues=[temporal.status_queue(group.product.value) for group in groups],
+                products=[group.product.value for group in groups if group.configured],
                 momo_base_url=momo.base_url,
                 pid=os.getpid(),
             )

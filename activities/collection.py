@@ -1,32 +1,58 @@
-"""Activities for the collection product (Request to Pay).
-
-The submit activity is idempotent by construction: the workflow chose the
-reference id, so a retried POST reuses it and MoMo's 409 means the first
-attempt was accepted. Status activities never decide anything; they report
-what MoMo says and let the workflow apply the payment pattern.
-"""
+"""Collection activities: Request to Pay, Pre-Approval and Invoice."""
 
 from __future__ import annotations
 
 from temporalio import activity
 
-from activities.errors import still_pending, to_application_error
+from activities import names
+from activities.errors import to_application_error
+from activities.operations import report_status, require_final, submit_once
 from momo.client import CollectionClient
-from momo.errors import MomoConflictError, MomoError, MomoNotFoundError
+from momo.errors import MomoError
+from momo.models import CreateInvoice, InvoiceResult, PreApproval, PreApprovalResult, RequestToPay, RequestToPayResult
 from momo.models import Party as WireParty
-from momo.models import RequestToPay, RequestToPayResult
+from momoflow.activity_io import (
+    PreApprovalCancellation,
+    PreApprovalEntry,
+    PreApprovalListing,
+    ProviderStatus,
+    StatusCheck,
+    SubmitInvoice,
+    SubmitInvoiceCancellation,
+    SubmitPreApproval,
+    SubmitRequestToPay,
+)
 from momoflow.callback_tokens import CallbackSigner
-from momoflow.logging import get_logger
-from momoflow.models import ProviderStatus, StatusCheck, SubmitRequestToPay
-
-log = get_logger(__name__)
+from momoflow.models import Party
 
 
-def _provider_status(result: RequestToPayResult) -> ProviderStatus:
+def wire_party(party: Party) -> WireParty:
+    return WireParty(party_id_type=party.party_id_type, party_id=party.party_id)
+
+
+def _transaction_status(result: RequestToPayResult) -> ProviderStatus:
+    return ProviderStatus(
+        status=result.status.value, reason=result.reason_code, financial_transaction_id=result.financial_transaction_id
+    )
+
+
+def _preapproval_status(result: PreApprovalResult) -> ProviderStatus:
+    answer = _transaction_status(result)
+    if result.expiration_date_time:
+        answer.details["expiration_date_time"] = result.expiration_date_time
+    return answer
+
+
+def _invoice_status(result: InvoiceResult) -> ProviderStatus:
+    details = {
+        "payment_reference": result.payment_reference,
+        "invoice_id": result.invoice_id,
+        "expiry_date_time": result.expiry_date_time,
+    }
     return ProviderStatus(
         status=result.status.value,
         reason=result.reason_code,
-        financial_transaction_id=result.financial_transaction_id,
+        details={key: value for key, value in details.items() if value},
     )
 
 
@@ -38,58 +64,141 @@ class CollectionActivities:
         self._signer = signer
         self._callback_base_url = callback_base_url
 
-    @activity.defn(name="collection.submit_request_to_pay")
+    def _callback_url(self, reference_id: str) -> str:
+        return self._signer.url(self._callback_base_url, activity.info().workflow_id, reference_id)
+
+    # -- Request to Pay -----------------------------------------------------------------------
+
+    @activity.defn(name=names.REQUEST_TO_PAY.submit)
     async def submit_request_to_pay(self, submit: SubmitRequestToPay) -> bool:
-        """POST the request; True if this call created it, False if MoMo had it already."""
-        info = activity.info()
-        callback_url = self._signer.url(self._callback_base_url, info.workflow_id, submit.reference_id)
         request = submit.request
         body = RequestToPay(
             amount=request.amount,
             currency=request.currency,
             external_id=request.external_id,
-            payer=WireParty(party_id_type=request.payer.party_id_type, party_id=request.payer.party_id),
+            payer=wire_party(request.payer),
             payer_message=request.payer_message,
             payee_note=request.payee_note,
         )
+        url = self._callback_url(submit.reference_id)
+        return await submit_once(
+            "request_to_pay", submit.reference_id, lambda: self._client.request_to_pay(submit.reference_id, body, url)
+        )
+
+    @activity.defn(name=names.REQUEST_TO_PAY.get_status)
+    async def get_request_to_pay_status(self, check: StatusCheck) -> ProviderStatus:
+        return await report_status(lambda: self._client.get_request_to_pay(check.reference_id), _transaction_status)
+
+    @activity.defn(name=names.REQUEST_TO_PAY.await_final)
+    async def await_final_request_to_pay(self, check: StatusCheck) -> ProviderStatus:
+        return await require_final(lambda: self._client.get_request_to_pay(check.reference_id), _transaction_status)
+
+    # -- Pre-Approval -------------------------------------------------------------------------
+
+    @activity.defn(name=names.PRE_APPROVAL.submit)
+    async def submit_preapproval(self, submit: SubmitPreApproval) -> bool:
+        request = submit.request
+        body = PreApproval(
+            payer=wire_party(request.payer),
+            payer_currency=request.currency,
+            payer_message=request.payer_message,
+            validity_time=request.validity_s,
+        )
+        url = self._callback_url(submit.reference_id)
+        return await submit_once(
+            "preapproval", submit.reference_id, lambda: self._client.create_preapproval(submit.reference_id, body, url)
+        )
+
+    @activity.defn(name=names.PRE_APPROVAL.get_status)
+    async def get_preapproval_status(self, check: StatusCheck) -> ProviderStatus:
+        return await report_status(lambda: self._client.get_preapproval(check.reference_id), _preapproval_status)
+
+    @activity.defn(name=names.PRE_APPROVAL.await_final)
+    async def await_final_preapproval(self, check: StatusCheck) -> ProviderStatus:
+        return await require_final(lambda: self._client.get_preapproval(check.reference_id), _preapproval_status)
+
+    @activity.defn(name=names.LIST_PREAPPROVALS)
+    async def list_preapprovals(self, listing: PreApprovalListing) -> list[PreApprovalEntry]:
+        party = listing.party
         try:
-            await self._client.request_to_pay(submit.reference_id, body, callback_url)
-        except MomoConflictError:
-            log.info("request_to_pay already accepted", reference_id=submit.reference_id, attempt=info.attempt)
-            return False
+            found = await self._client.list_preapprovals(party.path_type, party.party_id)
         except MomoError as exc:
-            log.warning(
-                "request_to_pay not accepted",
-                reference_id=submit.reference_id,
-                code=exc.code,
-                http_status=exc.status_code,
-                retryable=exc.retryable,
-                attempt=info.attempt,
-            )
             raise to_application_error(exc) from exc
-        log.info("request_to_pay accepted", reference_id=submit.reference_id, attempt=info.attempt)
+        return [
+            PreApprovalEntry(
+                pre_approval_id=item.pre_approval_id,
+                status=item.status,
+                currency=item.from_currency,
+                created_time=item.created_time,
+                approved_time=item.approved_time,
+                expiry_time=item.expiry_time,
+                message=item.message,
+            )
+            for item in found
+        ]
+
+    @activity.defn(name=names.CANCEL_PREAPPROVAL)
+    async def cancel_preapproval(self, cancellation: PreApprovalCancellation) -> bool:
+        try:
+            await self._client.cancel_preapproval(cancellation.pre_approval_id)
+        except MomoError as exc:
+            raise to_application_error(exc) from exc
         return True
 
-    @activity.defn(name="collection.get_request_to_pay_status")
-    async def get_request_to_pay_status(self, check: StatusCheck) -> ProviderStatus:
-        """One GET. A payment MoMo cannot find yet is reported as pending, never as failed."""
-        try:
-            result = await self._client.get_request_to_pay(check.reference_id)
-        except MomoNotFoundError:
-            return ProviderStatus(status="NOT_FOUND")
-        except MomoError as exc:
-            raise to_application_error(exc, force_retryable=True) from exc
-        return _provider_status(result)
+    # -- Invoice ------------------------------------------------------------------------------
 
-    @activity.defn(name="collection.await_final_request_to_pay")
-    async def await_final_request_to_pay(self, check: StatusCheck) -> ProviderStatus:
-        """GET once; fail retryably unless final, so the retry policy becomes the poll schedule."""
-        try:
-            result = await self._client.get_request_to_pay(check.reference_id)
-        except MomoNotFoundError:
-            raise still_pending("not yet visible") from None
-        except MomoError as exc:
-            raise to_application_error(exc, force_retryable=True) from exc
-        if not result.status.is_final:
-            raise still_pending(result.status.value)
-        return _provider_status(result)
+    @activity.defn(name=names.INVOICE.submit)
+    async def submit_invoice(self, submit: SubmitInvoice) -> bool:
+        request = submit.request
+        body = CreateInvoice(
+            external_id=request.external_id,
+            amount=request.amount,
+            currency=request.currency,
+            validity_duration=str(request.validity_s),
+            intended_payer=wire_party(request.intended_payer),
+            payee=wire_party(request.payee),
+            description=request.description,
+        )
+        url = self._callback_url(submit.reference_id)
+        return await submit_once(
+            "invoice", submit.reference_id, lambda: self._client.create_invoice(submit.reference_id, body, url)
+        )
+
+    @activity.defn(name=names.INVOICE.get_status)
+    async def get_invoice_status(self, check: StatusCheck) -> ProviderStatus:
+        return await report_status(lambda: self._client.get_invoice(check.reference_id), _invoice_status)
+
+    @activity.defn(name=names.INVOICE.await_final)
+    async def await_final_invoice(self, check: StatusCheck) -> ProviderStatus:
+        return await require_final(lambda: self._client.get_invoice(check.reference_id), _invoice_status)
+
+    @activity.defn(name=names.INVOICE_CANCELLATION.submit)
+    async def submit_invoice_cancellation(self, submit: SubmitInvoiceCancellation) -> bool:
+        url = self._callback_url(submit.reference_id)
+        return await submit_once(
+            "invoice_cancellation",
+            submit.reference_id,
+            lambda: self._client.cancel_invoice(submit.invoice_reference_id, submit.reference_id, submit.external_id, url),
+        )
+
+    def main(self) -> list[object]:
+        """Activities for the main task queue."""
+        return [
+            self.submit_request_to_pay,
+            self.submit_preapproval,
+            self.list_preapprovals,
+            self.cancel_preapproval,
+            self.submit_invoice,
+            self.submit_invoice_cancellation,
+        ]
+
+    def status(self) -> list[object]:
+        """Status checks, for the rate-limited status task queue."""
+        return [
+            self.get_request_to_pay_status,
+            self.await_final_request_to_pay,
+            self.get_preapproval_status,
+            self.await_final_preapproval,
+            self.get_invoice_status,
+            self.await_final_invoice,
+        ]

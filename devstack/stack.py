@@ -43,6 +43,7 @@ class StackConfig:
     task_queue: str = "momoflow"
     status_task_queue: str = "momoflow-status"
     collection_subscription_key: str = "sandbox-collection-key"
+    disbursement_subscription_key: str = "sandbox-disbursement-key"
     callback_secrets: str = "dev:insecure-development-secret-change-me"
     sqlite_wal: bool = True
     sandbox_env: dict[str, str] = field(default_factory=dict)
@@ -99,6 +100,7 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.credentials: ProvisionedUser | None = None
+        self.disbursement_credentials: ProvisionedUser | None = None
         self.temporal: ManagedProcess | None = None
         self.sandbox: ManagedProcess | None = None
         self.gateway: ManagedProcess | None = None
@@ -169,17 +171,25 @@ class Stack:
 
     async def start_sandbox(self) -> None:
         c = self.config
-        env = {**self._base_env(), "SANDBOX_COLLECTION_SUBSCRIPTION_KEY": c.collection_subscription_key, **c.sandbox_env}
+        env = {
+            **self._base_env(),
+            "SANDBOX_COLLECTION_SUBSCRIPTION_KEY": c.collection_subscription_key,
+            "SANDBOX_DISBURSEMENT_SUBSCRIPTION_KEY": c.disbursement_subscription_key,
+            **c.sandbox_env,
+        }
         argv = [sys.executable, "-m", "sandbox", "--host", c.host, "--port", str(c.sandbox_port)]
         self.sandbox = ManagedProcess("sandbox", argv, env, self._logs() / "sandbox.log")
         self.sandbox.start()
         await self.sandbox.wait_until(HttpOk(f"{c.sandbox_url}/sandbox/health"), timeout=30)
 
     async def provision(self) -> ProvisionedUser:
-        """Create an API user and key through the sandbox's provisioning API, as an integrator does."""
+        """Create an API user and key per product through the sandbox's provisioning API, as an integrator does."""
+        c = self.config
         async with httpx.AsyncClient(timeout=10) as http:
-            provisioning = SandboxProvisioning(http, self.config.sandbox_url, self.config.collection_subscription_key)
-            self.credentials = await provisioning.provision(provider_callback_host=self.config.host)
+            collection = SandboxProvisioning(http, c.sandbox_url, c.collection_subscription_key)
+            self.credentials = await collection.provision(provider_callback_host=c.host)
+            disbursement = SandboxProvisioning(http, c.sandbox_url, c.disbursement_subscription_key)
+            self.disbursement_credentials = await disbursement.provision(provider_callback_host=c.host)
         return self.credentials
 
     async def start_gateway(self) -> None:
@@ -190,7 +200,7 @@ class Stack:
         await self.gateway.wait_until(HttpOk(f"{c.gateway_url}/health"), timeout=30)
 
     def worker_env(self) -> dict[str, str]:
-        assert self.credentials is not None, "provision() first"
+        assert self.credentials is not None and self.disbursement_credentials is not None, "provision() first"
         c = self.config
         return {
             **self._base_env(),
@@ -199,6 +209,9 @@ class Stack:
             "MOMO_COLLECTION_SUBSCRIPTION_KEY": c.collection_subscription_key,
             "MOMO_COLLECTION_API_USER": self.credentials.api_user,
             "MOMO_COLLECTION_API_KEY": self.credentials.api_key,
+            "MOMO_DISBURSEMENT_SUBSCRIPTION_KEY": c.disbursement_subscription_key,
+            "MOMO_DISBURSEMENT_API_USER": self.disbursement_credentials.api_user,
+            "MOMO_DISBURSEMENT_API_KEY": self.disbursement_credentials.api_key,
             **c.worker_env,
         }
 

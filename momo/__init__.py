@@ -1,6 +1,6 @@
 """An async client for the MTN MoMo Open API, usable with or without Temporal."""
 
-from momo.client import CollectionClient, MomoCredentials
+from momo.client import CollectionClient, DisbursementClient, MomoCredentials
 from momo.errors import (
     MomoAuthError,
     MomoBusinessError,
@@ -12,6 +12,7 @@ from momo.errors import (
 
 __all__ = [
     "CollectionClient",
+    "DisbursementClient",
     "MomoAuthError",
     "MomoBusinessError",
     "MomoConflictError",

@@ -8,10 +8,12 @@ into a :mod:`momo.errors` exception. Product clients add the endpoints.
 from __future__ import annotations
 
 import base64
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pydantic import TypeAdapter
 
 from momo.errors import (
     MomoAuthError,
@@ -20,10 +22,25 @@ from momo.errors import (
     MomoTransientError,
     error_from_response,
 )
-from momo.models import AccessToken, RequestToPay, RequestToPayResult
+from momo.models import (
+    AccessToken,
+    Balance,
+    BasicUserInfo,
+    BooleanResult,
+    CreateInvoice,
+    InvoiceResult,
+    PreApproval,
+    PreApprovalDetails,
+    PreApprovalResult,
+    RequestToPay,
+    RequestToPayResult,
+    Transfer,
+    TransferResult,
+)
 from momo.tokens import TokenCache
 
 USER_AGENT = "momoflow/0.1"
+_LIST_OF_PREAPPROVALS = TypeAdapter(list[PreApprovalDetails])
 
 
 @dataclass(frozen=True)
@@ -128,9 +145,40 @@ class MomoHttp:
             raise error
         raise AssertionError("unreachable")
 
+    async def _create(
+        self,
+        method: str,
+        path: str,
+        reference_id: str,
+        body: dict[str, Any],
+        callback_url: str | None,
+    ) -> None:
+        """An asynchronous creation: 202 and an empty body, or an exception (409 included)."""
+        headers = {"X-Reference-Id": reference_id}
+        if callback_url:
+            headers["X-Callback-Url"] = callback_url
+        response = await self.request(method, path, json=body, headers=headers)
+        if response.status_code not in (200, 201, 202):
+            raise MomoProtocolError(f"expected 202 Accepted, got {response.status_code}", status_code=response.status_code)
+
+    # -- endpoints every product offers ------------------------------------------------------
+
+    async def get_balance(self, currency: str | None = None) -> Balance:
+        path = "/v1_0/account/balance" + (f"/{currency}" if currency else "")
+        return _parse(Balance, await self.request("GET", path))
+
+    async def is_account_holder_active(self, id_type: str, account_holder_id: str) -> bool:
+        """``id_type`` is msisdn, email or party_code. Raises MomoNotFoundError for an unknown holder."""
+        path = f"/v1_0/accountholder/{id_type.lower()}/{quote(account_holder_id, safe='@')}/active"
+        return bool(_parse(BooleanResult, await self.request("GET", path)).result)
+
+    async def get_basic_user_info(self, msisdn: str) -> BasicUserInfo:
+        path = f"/v1_0/accountholder/msisdn/{quote(msisdn, safe='')}/basicuserinfo"
+        return _parse(BasicUserInfo, await self.request("GET", path))
+
 
 class CollectionClient(MomoHttp):
-    """Collection product: request money from a customer."""
+    """Collection product: request money, pre-approvals and invoices."""
 
     def __init__(self, http: httpx.AsyncClient, base_url: str, credentials: MomoCredentials, **kwargs: Any) -> None:
         if credentials.product != "collection":
@@ -139,16 +187,57 @@ class CollectionClient(MomoHttp):
 
     async def request_to_pay(self, reference_id: str, body: RequestToPay, callback_url: str | None = None) -> None:
         """POST a request to pay. Raises :class:`~momo.errors.MomoConflictError` if the id was used."""
-        headers = {"X-Reference-Id": reference_id}
-        if callback_url:
-            headers["X-Callback-Url"] = callback_url
-        response = await self.request("POST", "/v1_0/requesttopay", json=body.to_wire(), headers=headers)
-        if response.status_code != 202:
-            raise MomoProtocolError(f"expected 202 Accepted, got {response.status_code}", status_code=response.status_code)
+        await self._create("POST", "/v1_0/requesttopay", reference_id, body.to_wire(), callback_url)
 
     async def get_request_to_pay(self, reference_id: str) -> RequestToPayResult:
-        response = await self.request("GET", f"/v1_0/requesttopay/{reference_id}")
-        return _parse(RequestToPayResult, response)
+        return _parse(RequestToPayResult, await self.request("GET", f"/v1_0/requesttopay/{reference_id}"))
+
+    async def create_preapproval(self, reference_id: str, body: PreApproval, callback_url: str | None = None) -> None:
+        await self._create("POST", "/v2_0/preapproval", reference_id, body.to_wire(), callback_url)
+
+    async def get_preapproval(self, reference_id: str) -> PreApprovalResult:
+        return _parse(PreApprovalResult, await self.request("GET", f"/v2_0/preapproval/{reference_id}"))
+
+    async def list_preapprovals(self, id_type: str, account_holder_id: str) -> list[PreApprovalDetails]:
+        path = f"/v1_0/preapprovals/{id_type.lower()}/{quote(account_holder_id, safe='@')}"
+        response = await self.request("GET", path)
+        try:
+            return _LIST_OF_PREAPPROVALS.validate_json(response.content or b"[]")
+        except ValueError as exc:
+            raise MomoProtocolError("unreadable pre-approval list", status_code=response.status_code) from exc
+
+    async def cancel_preapproval(self, preapproval_id: str) -> None:
+        await self.request("DELETE", f"/v1_0/preapproval/{preapproval_id}")
+
+    async def create_invoice(self, reference_id: str, body: CreateInvoice, callback_url: str | None = None) -> None:
+        await self._create("POST", "/v2_0/invoice", reference_id, body.to_wire(), callback_url)
+
+    async def get_invoice(self, reference_id: str) -> InvoiceResult:
+        """An invoice's status, or an invoice cancellation's (by the cancellation's reference id)."""
+        return _parse(InvoiceResult, await self.request("GET", f"/v2_0/invoice/{reference_id}"))
+
+    async def cancel_invoice(
+        self, invoice_reference_id: str, cancel_reference_id: str, external_id: str, callback_url: str | None = None
+    ) -> None:
+        """DELETE an invoice; the cancellation is its own operation with its own reference id."""
+        await self._create(
+            "DELETE", f"/v2_0/invoice/{invoice_reference_id}", cancel_reference_id, {"externalId": external_id}, callback_url
+        )
+
+
+class DisbursementClient(MomoHttp):
+    """Disbursement product: pay money out to a customer."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, credentials: MomoCredentials, **kwargs: Any) -> None:
+        if credentials.product != "disbursement":
+            raise ValueError(f"credentials.product must be 'disbursement', got {credentials.product!r}")
+        super().__init__(http, base_url, credentials, **kwargs)
+
+    async def transfer(self, reference_id: str, body: Transfer, callback_url: str | None = None) -> None:
+        await self._create("POST", "/v1_0/transfer", reference_id, body.to_wire(), callback_url)
+
+    async def get_transfer(self, reference_id: str) -> TransferResult:
+        return _parse(TransferResult, await self.request("GET", f"/v1_0/transfer/{reference_id}"))
 
 
 def _parse(model: type[Any], response: httpx.Response) -> Any:
@@ -160,4 +249,4 @@ def _parse(model: type[Any], response: httpx.Response) -> Any:
         ) from exc
 
 
-__all__ = ["CollectionClient", "MomoCredentials", "MomoError", "MomoHttp"]
+__all__ = ["CollectionClient", "DisbursementClient", "MomoCredentials", "MomoError", "MomoHttp"]

@@ -106,3 +106,116 @@ class ApiUser(_Wire):
 
 class ApiKey(_Wire):
     api_key: str = Field(alias="apiKey")
+
+
+class Transfer(_Wire):
+    """Body of ``POST /disbursement/v1_0/transfer``."""
+
+    amount: WireDecimal
+    currency: str
+    external_id: str = Field(alias="externalId")
+    payee: Party
+    payer_message: str = Field(default="", alias="payerMessage")
+    payee_note: str = Field(default="", alias="payeeNote")
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class TransferResult(RequestToPayResult):
+    """``GET /disbursement/v1_0/transfer/{id}``: a transaction result with a payee."""
+
+    payee: Party | None = None
+
+
+class PreApproval(_Wire):
+    """Body of ``POST /collection/v2_0/preapproval``."""
+
+    payer: Party
+    payer_currency: str = Field(alias="payerCurrency")
+    payer_message: str = Field(default="", alias="payerMessage")
+    validity_time: int = Field(alias="validityTime")
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class PreApprovalResult(RequestToPayResult):
+    """``GET /collection/v2_0/preapproval/{id}``; MTN types the expiry as a number but sends a string."""
+
+    payer_currency: str | None = Field(default=None, alias="payerCurrency")
+    expiration_date_time: str | None = Field(default=None, alias="expirationDateTime")
+
+    @field_validator("expiration_date_time", mode="before")
+    @classmethod
+    def _any_expiry(cls, value: Any) -> Any:
+        return None if value is None else str(value)
+
+
+class PreApprovalDetails(_Wire):
+    """One entry of ``GET /collection/v1_0/preapprovals/{type}/{id}``."""
+
+    pre_approval_id: str = Field(alias="preApprovalId")
+    status: str
+    from_currency: str | None = Field(default=None, alias="fromCurrency")
+    created_time: str | None = Field(default=None, alias="createdTime")
+    approved_time: str | None = Field(default=None, alias="approvedTime")
+    expiry_time: str | None = Field(default=None, alias="expiryTime")
+    message: str | None = None
+    frequency: str | None = None
+
+
+class CreateInvoice(_Wire):
+    """Body of ``POST /collection/v2_0/invoice``; the validity is a string of seconds."""
+
+    external_id: str = Field(alias="externalId")
+    amount: WireDecimal
+    currency: str
+    validity_duration: str = Field(alias="validityDuration")
+    intended_payer: Party = Field(alias="intendedPayer")
+    payee: Party
+    description: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class InvoiceResult(_Wire):
+    """``GET /collection/v2_0/invoice/{id}``: an invoice, or an invoice cancellation."""
+
+    reference_id: str | None = Field(default=None, alias="referenceId")
+    external_id: str | None = Field(default=None, alias="externalId")
+    amount: Decimal | None = None
+    currency: str | None = None
+    status: TransactionStatus
+    payment_reference: str | None = Field(default=None, alias="paymentReference")
+    invoice_id: str | None = Field(default=None, alias="invoiceId")
+    expiry_date_time: str | None = Field(default=None, alias="expiryDateTime")
+    description: str | None = None
+    error_reason: ErrorReason | None = Field(default=None, alias="errorReason")
+
+    @field_validator("error_reason", mode="before")
+    @classmethod
+    def _reason_any_form(cls, value: Any) -> Any:
+        return {"code": value} if isinstance(value, str) else value
+
+    @property
+    def reason_code(self) -> str | None:
+        return self.error_reason.code if self.error_reason else None
+
+
+class Balance(_Wire):
+    available_balance: Decimal = Field(alias="availableBalance")
+    currency: str
+
+
+class BooleanResult(_Wire):
+    result: bool
+
+
+class BasicUserInfo(_Wire):
+    """Names MoMo holds for an account holder; personal data, never logged."""
+
+    given_name: str | None = None
+    family_name: str | None = None
+    name: str | None = None

@@ -18,8 +18,12 @@ class TemporalSettings(BaseSettings):
     address: str = "127.0.0.1:7233"
     namespace: str = "default"
     task_queue: str = "momoflow"
-    # Status GETs run on their own queue so the server can cap their rate per credential.
+    # Status GETs run on one queue per product (``<prefix>-collection``, …) so the server can
+    # cap their rate per credential.
     status_task_queue: str = "momoflow-status"
+
+    def status_queue(self, product: str) -> str:
+        return f"{self.status_task_queue}-{product}"
 
 
 class MomoSettings(BaseSettings):
@@ -32,6 +36,9 @@ class MomoSettings(BaseSettings):
     collection_subscription_key: SecretStr = SecretStr("")
     collection_api_user: str = ""
     collection_api_key: SecretStr = SecretStr("")
+    disbursement_subscription_key: SecretStr = SecretStr("")
+    disbursement_api_user: str = ""
+    disbursement_api_key: SecretStr = SecretStr("")
     http_timeout_s: float = Field(default=30.0, gt=0)
     # MTN asks partners to renew tokens about ten minutes before their 60-minute expiry.
     token_refresh_margin_s: float = Field(default=600.0, ge=0)

@@ -1,45 +1,113 @@
-"""Builds the worker's MoMo clients and activities from settings."""
+"""Builds the worker's MoMo clients and activities from settings.
+
+Each product needs its own credentials. A product without credentials still
+gets its activity names registered, answering with a non-retryable
+``NOT_CONFIGURED`` error, so an operation on it fails at once with a clear
+reason instead of waiting for a worker that will never come.
+"""
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities import names
+from activities.accounts import account_activities
 from activities.collection import CollectionActivities
-from momo.client import CollectionClient, MomoCredentials
+from activities.disbursement import DisbursementActivities
+from momo.client import CollectionClient, DisbursementClient, MomoCredentials
 from momo.tokens import TokenCache
 from momoflow.callback_tokens import CallbackSigner
+from momoflow.models import Product
 from momoflow.settings import CallbackSettings, MomoSettings
 
+# Per product: the activity names it serves, and which of them are status checks.
+PRODUCT_ACTIVITIES: dict[Product, list[str]] = {
+    Product.COLLECTION: [
+        *(getattr(names.REQUEST_TO_PAY, f) for f in ("submit", "get_status", "await_final")),
+        *(getattr(names.PRE_APPROVAL, f) for f in ("submit", "get_status", "await_final")),
+        *(getattr(names.INVOICE, f) for f in ("submit", "get_status", "await_final")),
+        names.INVOICE_CANCELLATION.submit,
+        names.LIST_PREAPPROVALS,
+        names.CANCEL_PREAPPROVAL,
+        names.balance("collection"),
+        names.account_holder("collection"),
+    ],
+    Product.DISBURSEMENT: [
+        *(getattr(names.TRANSFER, f) for f in ("submit", "get_status", "await_final")),
+        names.balance("disbursement"),
+        names.account_holder("disbursement"),
+    ],
+}
 
-def collection_credentials(settings: MomoSettings) -> MomoCredentials:
-    missing = [
-        name
-        for name, value in (
-            ("MOMO_COLLECTION_SUBSCRIPTION_KEY", settings.collection_subscription_key.get_secret_value()),
-            ("MOMO_COLLECTION_API_USER", settings.collection_api_user),
-            ("MOMO_COLLECTION_API_KEY", settings.collection_api_key.get_secret_value()),
-        )
-        if not value
-    ]
+
+def credentials(settings: MomoSettings, product: Product) -> MomoCredentials | None:
+    """The product's credentials, None if none are set; half a set is a configuration error."""
+    prefix = product.value
+    values = {
+        f"MOMO_{prefix.upper()}_SUBSCRIPTION_KEY": getattr(settings, f"{prefix}_subscription_key").get_secret_value(),
+        f"MOMO_{prefix.upper()}_API_USER": getattr(settings, f"{prefix}_api_user"),
+        f"MOMO_{prefix.upper()}_API_KEY": getattr(settings, f"{prefix}_api_key").get_secret_value(),
+    }
+    missing = [name for name, value in values.items() if not value]
+    if len(missing) == len(values):
+        return None
     if missing:
         raise SystemExit(f"missing configuration: {', '.join(missing)} (see .env.example)")
-    return MomoCredentials(
-        product="collection",
-        subscription_key=settings.collection_subscription_key.get_secret_value(),
-        api_user=settings.collection_api_user,
-        api_key=settings.collection_api_key.get_secret_value(),
-    )
+    subscription_key, api_user, api_key = values.values()
+    return MomoCredentials(product=prefix, subscription_key=subscription_key, api_user=api_user, api_key=api_key)
 
 
-def build_collection_activities(
+def _not_configured(product: Product, name: str) -> Callable[..., Any]:
+    @activity.defn(name=name)
+    async def refuse(*_args: Any) -> None:
+        raise ApplicationError(
+            f"no MoMo {product.value} credentials are configured (MOMO_{product.value.upper()}_*)",
+            type="NOT_CONFIGURED",
+            non_retryable=True,
+        )
+
+    return refuse
+
+
+@dataclass
+class ProductActivities:
+    """The activities of one product, split by the task queue they run on."""
+
+    product: Product
+    configured: bool
+    main: list[Callable[..., Any]] = field(default_factory=list)
+    status: list[Callable[..., Any]] = field(default_factory=list)
+
+
+def build_activities(
     http: httpx.AsyncClient, momo: MomoSettings, callbacks: CallbackSettings, tokens: TokenCache
-) -> CollectionActivities:
-    client = CollectionClient(
-        http,
-        momo.base_url,
-        collection_credentials(momo),
-        target_environment=momo.target_environment,
-        tokens=tokens,
-    )
+) -> list[ProductActivities]:
     signer = CallbackSigner.from_spec(callbacks.secrets.get_secret_value())
-    return CollectionActivities(client, signer, callbacks.public_url)
+    built: list[ProductActivities] = []
+    for product in Product:
+        creds = credentials(momo, product)
+        group = ProductActivities(product=product, configured=creds is not None)
+        if creds is None:
+            for name in PRODUCT_ACTIVITIES[product]:
+                queue = group.status if name in names.STATUS_ACTIVITIES else group.main
+                queue.append(_not_configured(product, name))
+        else:
+            options: dict[str, Any] = {"target_environment": momo.target_environment, "tokens": tokens}
+            if product is Product.COLLECTION:
+                client: Any = CollectionClient(http, momo.base_url, creds, **options)
+                activities: Any = CollectionActivities(client, signer, callbacks.public_url)
+            else:
+                client = DisbursementClient(http, momo.base_url, creds, **options)
+                activities = DisbursementActivities(client, signer, callbacks.public_url)
+            group.main += [*activities.main(), *account_activities(client)]
+            group.status += activities.status()
+        built.append(group)
+    if not any(group.configured for group in built):
+        raise SystemExit("no MoMo credentials configured: set MOMO_COLLECTION_* and/or MOMO_DISBURSEMENT_* (see .env.example)")
+    return built

@@ -1,5 +1,5 @@
-"""The backend-facing facade and CLI: start payments, follow them, read their outcome."""
+"""The backend-facing facade and CLI: start operations, follow them, read their outcome."""
 
-from starter.facade import IdempotencyConflict, Momoflow, PaymentHandle, StartError
+from starter.facade import IdempotencyConflict, InvoiceHandle, Momoflow, OperationFailed, PaymentHandle, StartError
 
-__all__ = ["IdempotencyConflict", "Momoflow", "PaymentHandle", "StartError"]
+__all__ = ["IdempotencyConflict", "InvoiceHandle", "Momoflow", "OperationFailed", "PaymentHandle", "StartError"]

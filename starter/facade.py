@@ -1,39 +1,58 @@
 """A small typed API over the Temporal client for backend services.
 
-``Momoflow.request_to_pay`` validates the request, derives the workflow id
-from the caller's business key and starts the workflow with id policies that
-make a repeated start attach to the first payment. ``PaymentHandle`` reads the
-live state and waits for the outcome, with or without a deadline.
+Asynchronous operations (Request to Pay, Transfer, Pre-Approval, Invoice,
+Cancel Invoice) start a workflow whose id is derived from the caller's
+business key, with id policies that make a repeated start attach to the first
+operation; they return a :class:`PaymentHandle`. Synchronous ones (account
+holder, balance, pre-approval list and cancel) run a short workflow and
+return its answer, or raise :class:`OperationFailed` with MoMo's code.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from pydantic import ValidationError
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from pydantic import BaseModel, ValidationError
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from momoflow.models import (
-    STATUS_QUERY,
-    PaymentState,
-    PaymentStatus,
-    PaymentTiming,
+from momoflow.activity_io import AccountBalance, AccountHolder, PreApprovalEntry
+from momoflow.models import RESOLVE_UPDATE, STATUS_QUERY, Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution
+from momoflow.operations import (
+    AccountHolderQuery,
+    BalanceQuery,
+    CancelInvoiceInput,
+    CancelInvoiceRequest,
+    CancelPreApprovalRequest,
+    InvoiceInput,
+    InvoiceRequest,
+    PreApprovalInput,
+    PreApprovalListQuery,
+    PreApprovalRequest,
     RequestToPayInput,
     RequestToPayRequest,
-    Resolution,
-    validate_key,
+    TransferInput,
+    TransferRequest,
 )
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from momoflow.temporal import connect
+from momoflow.validation import validate_key
+from workflows.account_holder import ValidateAccountHolderWorkflow
+from workflows.balance import GetBalanceWorkflow
+from workflows.cancel_invoice import CancelInvoiceWorkflow
+from workflows.invoice import CANCEL_UPDATE, InvoiceWorkflow
+from workflows.pre_approval import PreApprovalWorkflow
+from workflows.pre_approval_admin import CancelPreApprovalWorkflow, ListPreApprovalsWorkflow
 from workflows.request_to_pay import RequestToPayWorkflow
-
+from workflows.transfer import TransferWorkflow
 
 FINGERPRINT_MEMO = "request_fingerprint"
+R = TypeVar("R", bound=BaseModel)
 
 
 class StartError(ValueError):
@@ -41,26 +60,40 @@ class StartError(ValueError):
 
 
 class IdempotencyConflict(StartError):
-    """The key already belongs to a payment with different details."""
+    """The key already belongs to an operation with different details."""
+
+
+class OperationFailed(Exception):
+    """MoMo refused a synchronous operation; ``code`` is MoMo's (e.g. ``NOT_ALLOWED``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
 
 
 def _describe(error: ValidationError) -> str:
     problems = []
     for item in error.errors():
-        location = ".".join(str(part) for part in item["loc"]) or "request"
+        location = ".".join(str(part) for part in item["loc"] if part != "request")
         message = str(item["msg"]).removeprefix("Value error, ")
-        problems.append(message if message.split(":")[0] in location or not item["loc"] else f"{location}: {message}")
+        named = not location or message.split(":")[0] in location.split(".")[-1:]
+        problems.append(message if named else f"{location}: {message}")
     return "; ".join(problems)
 
 
-def parse_request_to_pay(request: RequestToPayRequest | dict[str, Any]) -> RequestToPayRequest:
+def parse(model: type[R], value: R | dict[str, Any]) -> R:
     """Validate a request; raise :class:`StartError` naming each bad field."""
-    if isinstance(request, RequestToPayRequest):
-        return request
+    if isinstance(value, model):
+        return value
     try:
-        return RequestToPayRequest.model_validate(request)
+        return model.model_validate(value)
     except ValidationError as exc:
         raise StartError(_describe(exc)) from None
+
+
+def parse_request_to_pay(request: RequestToPayRequest | dict[str, Any]) -> RequestToPayRequest:
+    return parse(RequestToPayRequest, request)
 
 
 def default_timing(defaults: PaymentDefaults) -> PaymentTiming:
@@ -71,8 +104,17 @@ def default_timing(defaults: PaymentDefaults) -> PaymentTiming:
     )
 
 
+def invoice_timing(defaults: PaymentDefaults, validity_s: int) -> PaymentTiming:
+    """An invoice can be paid at any time until it expires: wait for its callback that long, then poll."""
+    return PaymentTiming(
+        callback_timeout_s=min(validity_s + 60, 900),
+        poll_interval_s=max(defaults.poll_interval_s, 60.0),
+        deadline_s=validity_s + 600,
+    )
+
+
 class PaymentHandle:
-    """One payment, addressed by its workflow id."""
+    """One asynchronous operation, addressed by its workflow id."""
 
     def __init__(self, handle: WorkflowHandle[Any, PaymentState], ui_url: str | None = None) -> None:
         self._handle = handle
@@ -94,7 +136,7 @@ class PaymentHandle:
     async def result(self, timeout: float | None = None) -> PaymentState:
         """The final state; with ``timeout``, the state at the deadline if not final by then.
 
-        A payment past its own deadline reports ``UNKNOWN`` while reconciliation
+        An operation past its own deadline reports ``UNKNOWN`` while reconciliation
         goes on, so callers get a clear answer instead of an exception.
         """
         if timeout is None:
@@ -116,8 +158,10 @@ class PaymentHandle:
                 return
             await asyncio.sleep(interval)
 
-    async def resolve(self, status: PaymentStatus | str, operator: str, reason: str, financial_transaction_id: str | None = None) -> PaymentState:
-        """Settle an UNKNOWN payment by hand; the workflow records who and why."""
+    async def resolve(
+        self, status: PaymentStatus | str, operator: str, reason: str, financial_transaction_id: str | None = None
+    ) -> PaymentState:
+        """Settle an UNKNOWN operation by hand; the workflow records who and why."""
         try:
             resolution = Resolution(
                 status=PaymentStatus(status),
@@ -125,13 +169,28 @@ class PaymentHandle:
                 reason=reason,
                 financial_transaction_id=financial_transaction_id,
             )
-        except (ValidationError, ValueError) as exc:
-            raise StartError(_describe(exc) if isinstance(exc, ValidationError) else f"status: {exc}") from None
+        except ValidationError as exc:
+            raise StartError(_describe(exc)) from None
+        except ValueError as exc:
+            raise StartError(f"status: {exc}") from None
         try:
-            await self._handle.execute_update("resolve", resolution, result_type=PaymentState)
+            await self._handle.execute_update(RESOLVE_UPDATE, resolution, result_type=PaymentState)
         except WorkflowUpdateFailedError as exc:
             raise StartError(str(exc.cause or exc)) from None
         return await self._handle.result()
+
+
+class InvoiceHandle(PaymentHandle):
+    async def cancel(self) -> PaymentState:
+        """Cancel the invoice at MoMo and return the state once the cancellation is final.
+
+        ``details["cancellation_status"]`` says how the cancellation ended; the
+        invoice itself ends FAILED with ``TRANSACTION_CANCELED`` when it worked.
+        """
+        try:
+            return await self._handle.execute_update(CANCEL_UPDATE, result_type=PaymentState)
+        except WorkflowUpdateFailedError as exc:
+            raise StartError(str(exc.cause or exc)) from None
 
 
 class Momoflow:
@@ -162,29 +221,106 @@ class Momoflow:
     def handle(self, workflow_id: str) -> PaymentHandle:
         return PaymentHandle(self.client.get_workflow_handle(workflow_id, result_type=PaymentState), self.ui_url(workflow_id))
 
+    def invoice(self, workflow_id: str) -> InvoiceHandle:
+        return InvoiceHandle(self.client.get_workflow_handle(workflow_id, result_type=PaymentState), self.ui_url(workflow_id))
+
+    # -- asynchronous operations ------------------------------------------------------------
+
     async def request_to_pay(
-        self,
-        request: RequestToPayRequest | dict[str, Any],
-        *,
-        key: str | None = None,
-        timing: PaymentTiming | None = None,
+        self, request: RequestToPayRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | None = None
     ) -> PaymentHandle:
-        """Start (or attach to) the Request to Pay identified by ``key`` (default: the external id)."""
-        parsed = parse_request_to_pay(request)
+        """Collect money from a customer. ``key`` defaults to the external id."""
+        parsed = parse(RequestToPayRequest, request)
+        inp = RequestToPayInput(
+            request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.COLLECTION)
+        )
+        workflow_id = await self._start(RequestToPayWorkflow.run, "rtp", key or parsed.external_id, parsed, inp)
+        return self.handle(workflow_id)
+
+    async def transfer(
+        self, request: TransferRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | None = None
+    ) -> PaymentHandle:
+        """Pay money out to a customer. ``key`` defaults to the external id."""
+        parsed = parse(TransferRequest, request)
+        inp = TransferInput(
+            request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.DISBURSEMENT)
+        )
+        workflow_id = await self._start(TransferWorkflow.run, "transfer", key or parsed.external_id, parsed, inp)
+        return self.handle(workflow_id)
+
+    async def pre_approval(
+        self, request: PreApprovalRequest | dict[str, Any], *, key: str, timing: PaymentTiming | None = None
+    ) -> PaymentHandle:
+        """Ask a customer to allow future debits. ``key`` is yours (e.g. a subscription id)."""
+        parsed = parse(PreApprovalRequest, request)
+        inp = PreApprovalInput(
+            request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.COLLECTION)
+        )
+        workflow_id = await self._start(PreApprovalWorkflow.run, "preapproval", key, parsed, inp)
+        return self.handle(workflow_id)
+
+    async def create_invoice(
+        self, request: InvoiceRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | None = None
+    ) -> InvoiceHandle:
+        """Create an invoice and follow it until paid, expired or cancelled."""
+        parsed = parse(InvoiceRequest, request)
+        inp = InvoiceInput(
+            request=parsed,
+            timing=timing or invoice_timing(self._defaults, parsed.validity_s),
+            status_task_queue=self._status(Product.COLLECTION),
+        )
+        workflow_id = await self._start(InvoiceWorkflow.run, "invoice", key or parsed.external_id, parsed, inp)
+        return self.invoice(workflow_id)
+
+    async def cancel_invoice(
+        self, request: CancelInvoiceRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | None = None
+    ) -> PaymentHandle:
+        """Cancel an invoice created elsewhere. For momoflow's own invoices use ``InvoiceHandle.cancel``."""
+        parsed = parse(CancelInvoiceRequest, request)
+        inp = CancelInvoiceInput(
+            request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.COLLECTION)
+        )
+        workflow_id = await self._start(
+            CancelInvoiceWorkflow.run, "invoice-cancel", key or parsed.invoice_reference_id, parsed, inp
+        )
+        return self.handle(workflow_id)
+
+    # -- synchronous operations -------------------------------------------------------------
+
+    async def validate_account_holder(
+        self, party: Party | dict[str, Any], *, product: Product | str = Product.COLLECTION, basic_info: bool = False
+    ) -> AccountHolder:
+        """Whether the party is a MoMo customer who can receive money (names if ``basic_info``)."""
+        query = parse(AccountHolderQuery, {"party": party, "product": product, "basic_info": basic_info})
+        return await self._execute(ValidateAccountHolderWorkflow.run, "account-holder", query, AccountHolder)
+
+    async def get_balance(self, *, product: Product | str = Product.COLLECTION, currency: str | None = None) -> AccountBalance:
+        query = parse(BalanceQuery, {"product": product, "currency": currency})
+        return await self._execute(GetBalanceWorkflow.run, f"balance-{query.product.value}", query, AccountBalance)
+
+    async def list_pre_approvals(self, party: Party | dict[str, Any]) -> list[PreApprovalEntry]:
+        query = parse(PreApprovalListQuery, {"party": party})
+        return await self._execute(ListPreApprovalsWorkflow.run, "preapprovals", query, list[PreApprovalEntry])
+
+    async def cancel_pre_approval(self, pre_approval_id: str) -> bool:
+        request = parse(CancelPreApprovalRequest, {"pre_approval_id": pre_approval_id})
+        return await self._execute(CancelPreApprovalWorkflow.run, "preapproval-cancel", request, bool)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _status(self, product: Product) -> str:
+        return self._temporal.status_queue(product.value)
+
+    async def _start(self, run: Any, prefix: str, key: str, request: BaseModel, inp: BaseModel) -> str:
         try:
-            business_key = validate_key(key if key is not None else parsed.external_id)
+            business_key = validate_key(key)
         except ValueError as exc:
             raise StartError(str(exc)) from None
-        workflow_id = f"rtp-{business_key}"
-        fingerprint = parsed.fingerprint()
-        inp = RequestToPayInput(
-            request=parsed,
-            timing=timing or default_timing(self._defaults),
-            status_task_queue=self._temporal.status_task_queue,
-        )
+        workflow_id = f"{prefix}-{business_key}"
+        fingerprint = request.fingerprint()  # type: ignore[attr-defined]
         try:
             handle = await self.client.start_workflow(
-                RequestToPayWorkflow.run,
+                run,
                 inp,
                 id=workflow_id,
                 task_queue=self._temporal.task_queue,
@@ -192,13 +328,22 @@ class Momoflow:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 memo={FINGERPRINT_MEMO: fingerprint},
             )
-            payment = PaymentHandle(handle, self.ui_url(workflow_id))
         except WorkflowAlreadyStartedError:
-            payment = self.handle(workflow_id)  # finished earlier: return the first payment
+            handle = self.client.get_workflow_handle(workflow_id)  # finished earlier: the first one stands
         # The memo is read from the server, so this works while no worker is running.
-        memo = await (await payment.raw.describe()).memo()
+        memo = await (await handle.describe()).memo()
         if memo.get(FINGERPRINT_MEMO) not in (None, fingerprint):
-            raise IdempotencyConflict(
-                f"key: {business_key!r} already belongs to a payment with different details; use a new key"
+            raise IdempotencyConflict(f"key: {business_key!r} already belongs to an operation with different details; use a new key")
+        return workflow_id
+
+    async def _execute(self, run: Any, prefix: str, arg: BaseModel, result_type: Any) -> Any:
+        # Synchronous lookups carry no business key; a random id keeps parties out of ids.
+        try:
+            return await self.client.execute_workflow(
+                run, arg, id=f"{prefix}-{uuid.uuid4()}", task_queue=self._temporal.task_queue, result_type=result_type
             )
-        return payment
+        except WorkflowFailureError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError):
+                raise OperationFailed(cause.type or "FAILED", cause.message) from None
+            raise

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from momo.models import RequestToPayResult
-from momoflow.models import RequestToPayRequest
+from momoflow.operations import RequestToPayRequest
 
 
 def _request(**overrides: object) -> dict[str, object]:

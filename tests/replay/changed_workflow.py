@@ -7,7 +7,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from momoflow.models import RequestToPayInput
+    from momoflow.operations import RequestToPayInput
 
 
 @workflow.defn(name="RequestToPay")

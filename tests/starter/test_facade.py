@@ -7,12 +7,13 @@ from decimal import Decimal
 import pytest
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from momoflow.models import PaymentStatus, PaymentTiming, ProviderStatus
+from momoflow.activity_io import ProviderStatus
+from momoflow.models import PaymentStatus, PaymentTiming
 from momoflow.settings import TemporalSettings
 from starter.facade import IdempotencyConflict, Momoflow, StartError
-from tests.workflows.fakes import FakeCollection
+from tests.workflows.fakes import FakeOperation as FakeCollection
+from tests.workflows.fakes import workers
 from workflows.request_to_pay import RequestToPayWorkflow
 
 REQUEST = {
@@ -28,10 +29,14 @@ def _facade(env: WorkflowEnvironment, queue: str) -> Momoflow:
     return Momoflow(env.client, TemporalSettings(task_queue=queue, status_task_queue=queue), ui_base_url="http://ui:8233")
 
 
+def _workers(env: WorkflowEnvironment, queue: str, fake: FakeCollection):  # type: ignore[no-untyped-def]
+    return workers(env, queue, [RequestToPayWorkflow], fake.activities())
+
+
 async def test_same_key_twice_is_one_payment(time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeCollection(statuses=[ProviderStatus(status="PENDING"), ProviderStatus(status="SUCCESSFUL", financial_transaction_id="1")])
     momoflow = _facade(time_env, task_queue)
-    async with Worker(time_env.client, task_queue=task_queue, workflows=[RequestToPayWorkflow], activities=fake.activities()):
+    async with _workers(time_env, task_queue, fake):
         first = await momoflow.request_to_pay(REQUEST, timing=FAST)
         second = await momoflow.request_to_pay(REQUEST, timing=FAST)  # running: attaches
         assert first.workflow_id == second.workflow_id == "rtp-ORDER-7"
@@ -46,7 +51,7 @@ async def test_same_key_twice_is_one_payment(time_env: WorkflowEnvironment, task
 async def test_reused_key_with_other_details_is_refused(time_env: WorkflowEnvironment, task_queue: str) -> None:
     momoflow = _facade(time_env, task_queue)
     await momoflow.request_to_pay(REQUEST, timing=FAST)  # no worker needed to start
-    with pytest.raises(IdempotencyConflict, match="key: 'ORDER-7' already belongs to a payment with different details"):
+    with pytest.raises(IdempotencyConflict, match="key: 'ORDER-7' already belongs to an operation with different details"):
         await momoflow.request_to_pay({**REQUEST, "amount": "501"}, timing=FAST)
 
 
@@ -78,7 +83,7 @@ async def test_bad_input_starts_nothing(
 async def test_result_with_deadline_returns_live_state(time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeCollection(statuses=[ProviderStatus(status="PENDING")])
     momoflow = _facade(time_env, task_queue)
-    async with Worker(time_env.client, task_queue=task_queue, workflows=[RequestToPayWorkflow], activities=fake.activities()):
+    async with _workers(time_env, task_queue, fake):
         payment = await momoflow.request_to_pay(REQUEST, timing=PaymentTiming(callback_timeout_s=600, deadline_s=3600))
         with time_env.auto_time_skipping_disabled():  # the 0.5 s below is real time
             state = await payment.result(timeout=0.5)

@@ -1,59 +1,101 @@
-"""Activities mocked by name, scripted per test."""
+"""MoMo's side of one asynchronous operation, mocked by activity name and scripted per test."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
+from activities import names
 from activities.errors import still_pending
-from momoflow.models import ProviderStatus, StatusCheck, SubmitRequestToPay
-from workflows.request_to_pay import AWAIT_FINAL, GET_STATUS, SUBMIT
+from activities.names import Steps
+from momoflow.activity_io import ProviderStatus, StatusCheck
+from momoflow.models import Product
 
 
 @dataclass
-class FakeCollection:
-    """A scripted MoMo: ``statuses`` are returned by successive status calls (the last one repeats)."""
+class FakeOperation:
+    """A scripted MoMo: ``statuses`` are returned by successive status calls (the last one repeats).
 
+    ``by_reference`` scripts other reference ids (an invoice cancellation, say) separately.
+    """
+
+    steps: Steps = names.REQUEST_TO_PAY
     statuses: list[ProviderStatus] = field(default_factory=lambda: [ProviderStatus(status="PENDING")])
+    by_reference: dict[str, list[ProviderStatus]] = field(default_factory=dict)
     submit_error: ApplicationError | None = None
-    # Fail this many submit attempts retryably before the POST goes through.
+    # Fail this many submit attempts retryably before the request goes through.
     submit_transient_failures: int = 0
-    # After a lost response, MoMo already has the payment: the retry answers 409.
-    submit_conflict_after_failure: bool = True
-    submitted_refs: list[str] = field(default_factory=list)
+    submitted: list[Any] = field(default_factory=list)
     created: list[bool] = field(default_factory=list)
     get_calls: int = 0
     poll_calls: int = 0
+    checked_refs: list[str] = field(default_factory=list)
 
-    def _next(self) -> ProviderStatus:
+    @property
+    def submitted_refs(self) -> list[str]:
+        return [item.reference_id for item in self.submitted]
+
+    def _next(self, reference_id: str) -> ProviderStatus:
+        self.checked_refs.append(reference_id)
+        script = self.by_reference.get(reference_id)
+        if script is not None:
+            return script[0] if len(script) == 1 else script.pop(0)
         index = min(self.get_calls + self.poll_calls - 1, len(self.statuses) - 1)
         return self.statuses[index]
 
-    def activities(self) -> list[object]:
-        @activity.defn(name=SUBMIT)
-        async def submit(submit: SubmitRequestToPay) -> bool:
-            self.submitted_refs.append(submit.reference_id)
+    def activities(self) -> list[Callable[..., Any]]:
+        @activity.defn(name=self.steps.submit)
+        async def submit(request: Any) -> bool:
+            self.submitted.append(_Submitted(request))
             if self.submit_error is not None:
                 raise self.submit_error
-            if len(self.submitted_refs) <= self.submit_transient_failures:
+            if len(self.submitted) <= self.submit_transient_failures:
                 raise ApplicationError("HTTP 503 SERVICE_UNAVAILABLE", type="SERVICE_UNAVAILABLE")
-            created = not (self.submit_transient_failures and self.submit_conflict_after_failure)
+            created = not self.submit_transient_failures  # after a lost response MoMo answers 409
             self.created.append(created)
             return created
 
-        @activity.defn(name=GET_STATUS)
+        @activity.defn(name=self.steps.get_status)
         async def get_status(check: StatusCheck) -> ProviderStatus:
             self.get_calls += 1
-            return self._next()
+            return self._next(check.reference_id)
 
-        @activity.defn(name=AWAIT_FINAL)
+        @activity.defn(name=self.steps.await_final)
         async def await_final(check: StatusCheck) -> ProviderStatus:
             self.poll_calls += 1
-            answer = self._next()
+            answer = self._next(check.reference_id)
             if not answer.is_final:
                 raise still_pending(answer.status)
             return answer
 
         return [submit, get_status, await_final]
+
+
+class _Submitted:
+    """Whatever the workflow submitted, with its reference id readable whatever its model."""
+
+    def __init__(self, payload: Any) -> None:
+        self.payload = payload
+        self.reference_id = payload["reference_id"] if isinstance(payload, dict) else payload.reference_id
+
+
+STATUS_SUFFIXES = tuple(product.value for product in Product)
+
+
+@contextlib.asynccontextmanager
+async def workers(
+    env: WorkflowEnvironment, queue: str, workflows: list[type], activities: list[Callable[..., Any]]
+) -> AsyncIterator[None]:
+    """A worker on the main queue and one per product status queue, as worker.py runs them."""
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(Worker(env.client, task_queue=queue, workflows=workflows, activities=activities))
+        for suffix in STATUS_SUFFIXES:
+            await stack.enter_async_context(Worker(env.client, task_queue=f"{queue}-{suffix}", activities=activities))
+        yield

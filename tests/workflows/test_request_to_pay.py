@@ -11,21 +11,13 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from momoflow import search_attributes as sa
-from momoflow.models import (
-    PROVIDER_CALLBACK_SIGNAL,
-    PaymentState,
-    PaymentStatus,
-    PaymentTiming,
-    ProviderCallback,
-    ProviderStatus,
-    RequestToPayInput,
-    RequestToPayRequest,
-    Resolution,
-)
-from tests.workflows.fakes import FakeCollection
+from momoflow.activity_io import ProviderStatus
+from momoflow.models import PROVIDER_CALLBACK_SIGNAL, PaymentState, PaymentStatus, PaymentTiming, ProviderCallback, Resolution
+from momoflow.operations import RequestToPayInput, RequestToPayRequest
+from tests.workflows.fakes import FakeOperation as FakeCollection
+from tests.workflows.fakes import workers
 from workflows.request_to_pay import RequestToPayWorkflow
 
 PENDING = ProviderStatus(status="PENDING")
@@ -49,7 +41,7 @@ def _input(timing: PaymentTiming = TIMING) -> RequestToPayInput:
         payer={"party_id_type": "MSISDN", "party_id": "46733123454"},
         external_id="ORDER-1",
     )
-    return RequestToPayInput(request=request, timing=timing)
+    return RequestToPayInput(request=request, timing=timing, status_task_queue=None)
 
 
 async def _start(env: WorkflowEnvironment, queue: str, timing: PaymentTiming = TIMING) -> WorkflowHandle:
@@ -75,8 +67,8 @@ async def _wait_status(handle: WorkflowHandle, status: PaymentStatus) -> Payment
     raise AssertionError(f"never reached {status}; last {state.status}")
 
 
-def _worker(env: WorkflowEnvironment, queue: str, fake: FakeCollection) -> Worker:
-    return Worker(env.client, task_queue=queue, workflows=[RequestToPayWorkflow], activities=fake.activities())
+def _worker(env: WorkflowEnvironment, queue: str, fake: FakeCollection):  # type: ignore[no-untyped-def]
+    return workers(env, queue, [RequestToPayWorkflow], fake.activities())
 
 
 async def test_callback_path_verifies_by_get_and_succeeds(time_env: WorkflowEnvironment, task_queue: str) -> None:

@@ -1,0 +1,68 @@
+"""How every asynchronous MoMo operation is submitted and checked, whatever the product.
+
+Submitting is idempotent by construction: the workflow chose the reference id,
+so a retried request reuses it and MoMo's 409 means the first attempt was
+accepted. Status checks never decide anything; they report what MoMo says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from temporalio import activity
+
+from activities.errors import still_pending, to_application_error
+from momo.errors import MomoConflictError, MomoError, MomoNotFoundError
+from momoflow.activity_io import ProviderStatus
+from momoflow.logging import get_logger
+
+log = get_logger("activities")
+R = TypeVar("R")
+
+
+async def submit_once(operation: str, reference_id: str, send: Callable[[], Awaitable[None]]) -> bool:
+    """True if this call created the operation at MoMo, False if MoMo had it already."""
+    attempt = activity.info().attempt
+    try:
+        await send()
+    except MomoConflictError:
+        log.info(f"{operation} already accepted", reference_id=reference_id, attempt=attempt)
+        return False
+    except MomoError as exc:
+        log.warning(
+            f"{operation} not accepted",
+            reference_id=reference_id,
+            code=exc.code,
+            http_status=exc.status_code,
+            retryable=exc.retryable,
+            attempt=attempt,
+        )
+        raise to_application_error(exc) from exc
+    log.info(f"{operation} accepted", reference_id=reference_id, attempt=attempt)
+    return True
+
+
+async def report_status(fetch: Callable[[], Awaitable[R]], describe: Callable[[R], ProviderStatus]) -> ProviderStatus:
+    """One GET. An operation MoMo cannot find yet is reported as NOT_FOUND, never as failed."""
+    try:
+        result = await fetch()
+    except MomoNotFoundError:
+        return ProviderStatus(status="NOT_FOUND")
+    except MomoError as exc:
+        raise to_application_error(exc, force_retryable=True) from exc
+    return describe(result)
+
+
+async def require_final(fetch: Callable[[], Awaitable[R]], describe: Callable[[R], ProviderStatus]) -> ProviderStatus:
+    """GET once; fail retryably unless final, so the activity's retry policy is the poll schedule."""
+    try:
+        result = await fetch()
+    except MomoNotFoundError:
+        raise still_pending("not yet visible") from None
+    except MomoError as exc:
+        raise to_application_error(exc, force_retryable=True) from exc
+    answer = describe(result)
+    if not answer.is_final:
+        raise still_pending(answer.status)
+    return answer

@@ -1,0 +1,24 @@
+"""Validate Account Holder: is this party a MoMo customer able to receive money?
+
+Used on its own, and as the payee pre-check of a transfer. The workflow id
+never contains the party's number: the caller's facade gives it a random id.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities import names
+    from momoflow.activity_io import AccountHolder, AccountHolderCheck
+    from momoflow.operations import AccountHolderQuery
+
+from workflows.synchronous import call_momo
+
+
+@workflow.defn(name="ValidateAccountHolder")
+class ValidateAccountHolderWorkflow:
+    @workflow.run
+    async def run(self, query: AccountHolderQuery) -> AccountHolder:
+        check = AccountHolderCheck(party=query.party, basic_info=query.basic_info)
+        return await call_momo(names.account_holder(query.product.value), check, AccountHolder)

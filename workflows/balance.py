@@ -1,0 +1,19 @@
+"""Get Balance: the available balance of the collection or disbursement account."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities import names
+    from momoflow.activity_io import AccountBalance, BalanceCheck
+    from momoflow.operations import BalanceQuery
+
+from workflows.synchronous import call_momo
+
+
+@workflow.defn(name="GetBalance")
+class GetBalanceWorkflow:
+    @workflow.run
+    async def run(self, query: BalanceQuery) -> AccountBalance:
+        return await call_momo(names.balance(query.product.value), BalanceCheck(currency=query.currency), AccountBalance)

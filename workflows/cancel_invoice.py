@@ -1,0 +1,47 @@
+"""Cancel Invoice: cancel an invoice created elsewhere, known only by its MoMo reference id.
+
+For invoices created by momoflow, use the Invoice workflow's ``cancel`` update
+instead: it also follows the invoice itself to its end.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities import names
+    from momoflow.activity_io import SubmitInvoiceCancellation
+    from momoflow.models import PaymentState, PaymentStatus, Product
+    from momoflow.operations import CancelInvoiceInput
+
+from workflows.payment_pattern import PaymentPattern
+
+
+@workflow.defn(name="CancelInvoice")
+class CancelInvoiceWorkflow(PaymentPattern):
+    """SUCCESSFUL means MoMo cancelled the invoice; FAILED carries MoMo's reason (e.g. already paid)."""
+
+    steps = names.INVOICE_CANCELLATION
+
+    @workflow.init
+    def __init__(self, inp: CancelInvoiceInput) -> None:
+        state = PaymentState(
+            operation="invoice_cancellation",
+            product=Product.COLLECTION,
+            reference_id=str(workflow.uuid4()),
+            external_id=inp.request.external_id,
+            status=PaymentStatus.SUBMITTING,
+            details={"invoice_reference_id": inp.request.invoice_reference_id},
+        )
+        self._setup(state, inp.timing, inp.status_task_queue)
+
+    @workflow.run
+    async def run(self, inp: CancelInvoiceInput) -> PaymentState:
+        request = inp.request
+        return await self._run_pattern(
+            SubmitInvoiceCancellation(
+                reference_id=self._state.reference_id,
+                invoice_reference_id=request.invoice_reference_id,
+                external_id=request.external_id,
+            )
+        )

@@ -1,0 +1,296 @@
+"""The payment pattern, once, for every asynchronous MoMo operation.
+
+Submit with a reference id chosen in the workflow (so retries and replays reuse
+it), wait for MoMo's callback, believe only a GET, poll when the callback does
+not come, and when the deadline passes without a final answer report UNKNOWN
+and keep checking on a slowing schedule until MoMo answers or an operator
+resolves it. Request to Pay, Transfer, Pre-Approval, Invoice and Cancel Invoice
+are subclasses that name their activities and add their own steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.names import Steps
+    from momoflow import search_attributes as sa
+    from momoflow.activity_io import ProviderStatus, StatusCheck
+    from momoflow.models import (
+        PROVIDER_CALLBACK_SIGNAL,
+        RESOLVE_UPDATE,
+        STATUS_QUERY,
+        PaymentState,
+        PaymentStatus,
+        PaymentTiming,
+        ProviderCallback,
+        Resolution,
+        StatusChange,
+    )
+
+SUBMIT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30))
+CHECK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=10))
+CHECK_BUDGET = timedelta(seconds=60)
+ONE_CALL = timedelta(seconds=30)
+
+
+class PaymentPattern:
+    """Base class of the asynchronous operation workflows (not a workflow itself).
+
+    Subclasses set :attr:`steps`, call :meth:`_setup` from their ``@workflow.init``
+    and :meth:`_run_pattern` from their ``@workflow.run``.
+    """
+
+    steps: ClassVar[Steps]
+
+    def _setup(self, state: PaymentState, timing: PaymentTiming, status_task_queue: str | None) -> None:
+        self._state = state
+        self._timing = timing
+        self._status_task_queue = status_task_queue
+        self._resolution: Resolution | None = None
+        # Raised by every event that should cut a wait short: a callback, a finished cancellation.
+        self._nudges = 0
+
+    # -- messages ---------------------------------------------------------------------------
+
+    @workflow.query(name=STATUS_QUERY)
+    def status(self) -> PaymentState:
+        return self._state
+
+    @workflow.signal(name=PROVIDER_CALLBACK_SIGNAL)
+    def provider_callback(self, callback: ProviderCallback) -> None:
+        """A hint from the gateway. Its body is never believed; it only triggers a GET."""
+        if callback.reference_id == self._state.reference_id:
+            self._state.callbacks_received += 1
+            self._nudges += 1
+            if self._state.callbacks_received > 1 or self._state.is_final:
+                workflow.logger.info(
+                    "repeated or late callback", extra={**self._log_fields(), "count": self._state.callbacks_received}
+                )
+        elif not self._on_other_callback(callback):
+            workflow.logger.warning(
+                "callback for another reference id ignored",
+                extra={**self._log_fields(), "callback_reference_id": callback.reference_id},
+            )
+
+    def _on_other_callback(self, callback: ProviderCallback) -> bool:
+        """Subclasses that run more than one MoMo operation claim their other callbacks here."""
+        return False
+
+    @workflow.update(name=RESOLVE_UPDATE)
+    def resolve(self, resolution: Resolution) -> PaymentState:
+        """An operator settles an operation MoMo never confirmed; recorded with who and why."""
+        self._resolution = resolution
+        return self._state
+
+    @resolve.validator
+    def _validate_resolve(self, resolution: Resolution) -> None:
+        if self._state.status is not PaymentStatus.UNKNOWN or self._resolution is not None:
+            raise ValueError(f"status: only an UNKNOWN payment can be resolved; this one is {self._state.status.value}")
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    async def _before_submit(self) -> tuple[ProviderStatus, str] | None:
+        """Checks before anything is sent; a failure and its explanation end the operation."""
+        return None
+
+    async def _after_submit(self) -> None:
+        """Runs once MoMo has accepted the request."""
+
+    # -- the pattern ------------------------------------------------------------------------
+
+    async def _run_pattern(self, submit_input: BaseModel) -> PaymentState:
+        timing = self._timing
+        deadline = workflow.now() + timedelta(seconds=timing.deadline_s)
+        attributes = [sa.PRODUCT.value_set(self._state.product.value), sa.REFERENCE_ID.value_set(self._state.reference_id)]
+        if self._state.external_id:
+            attributes.append(sa.EXTERNAL_ID.value_set(self._state.external_id))
+        attributes.append(sa.STATUS.value_set(self._state.status.value))
+        workflow.upsert_search_attributes(attributes)
+        self._state.history.append(StatusChange(status=self._state.status, at=workflow.now(), source="start"))
+        workflow.logger.info("operation started", extra=self._log_fields())
+
+        refused = await self._before_submit()
+        if refused is not None:
+            answer, message = refused
+            return await self._finish(answer, "precheck", message)
+        rejection = await self._submit(submit_input, timedelta(seconds=timing.submit_timeout_s), deadline)
+        if rejection is not None:
+            return await self._finish(ProviderStatus(status="FAILED", reason=rejection.type), "submit", rejection.message)
+        self._set_status(PaymentStatus.PENDING, "submit")
+        await self._after_submit()
+
+        # Wait for the callback, then check; without one, poll until the deadline.
+        try:
+            await workflow.wait_condition(
+                lambda: self._nudges > 0,
+                timeout=self._until(deadline, cap=timedelta(seconds=timing.callback_timeout_s)),
+            )
+            answer = await self._check_now()
+            if answer is not None and answer.is_final:
+                return await self._finish(answer, "callback")
+        except asyncio.TimeoutError:
+            workflow.logger.info("no callback in time; polling", extra=self._log_fields())
+
+        poll = RetryPolicy(initial_interval=timedelta(seconds=timing.poll_interval_s), backoff_coefficient=1.0)
+        answer = await self._poll_phase(poll, deadline)
+        if answer is not None:
+            return await self._finish(answer, "poll")
+
+        # No final answer by the deadline: UNKNOWN, never FAILED. Keep asking, ever less often.
+        self._set_status(PaymentStatus.UNKNOWN, "deadline")
+        reconcile = RetryPolicy(
+            initial_interval=timedelta(seconds=timing.reconcile_initial_interval_s),
+            backoff_coefficient=2.0,
+            maximum_interval=timedelta(seconds=timing.reconcile_max_interval_s),
+        )
+        answer = await self._poll_phase(reconcile, workflow.now() + timedelta(seconds=timing.reconcile_max_age_s))
+        if answer is not None:
+            return await self._finish(answer, "reconciliation")
+        if self._resolution is not None:
+            return await self._apply_resolution(self._resolution)
+        workflow.logger.warning("still unknown after reconciliation", extra=self._log_fields())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    async def _submit(self, submit_input: BaseModel, budget: timedelta, deadline: datetime) -> ApplicationError | None:
+        """Send the request (retried with the same reference id). Returns MoMo's refusal, if any."""
+        try:
+            await workflow.execute_activity(
+                self.steps.submit,
+                submit_input,
+                result_type=bool,
+                start_to_close_timeout=ONE_CALL,
+                schedule_to_close_timeout=self._until(deadline, cap=budget),
+                retry_policy=SUBMIT_RETRY,
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.non_retryable:
+                workflow.logger.info("refused by MoMo", extra={**self._log_fields(), "reason": cause.type})
+                return cause
+            # Out of time while MoMo kept failing: the request may have been taken. Find out by GET.
+            workflow.logger.warning("submit outcome unknown; checking status", extra=self._log_fields())
+        return None
+
+    async def _check_now(self, reference_id: str | None = None) -> ProviderStatus | None:
+        """One status GET (retried on transport errors). None if MoMo could not be asked."""
+        try:
+            answer = await workflow.execute_activity(
+                self.steps.get_status,
+                StatusCheck(reference_id=reference_id or self._state.reference_id),
+                result_type=ProviderStatus,
+                start_to_close_timeout=ONE_CALL,
+                schedule_to_close_timeout=CHECK_BUDGET,
+                retry_policy=CHECK_RETRY,
+                task_queue=self._status_queue(),
+            )
+        except ActivityError:
+            return None
+        self._state.status_checks += 1
+        if reference_id is None:
+            self._state.details.update(answer.details)
+        return answer
+
+    async def _poll_phase(
+        self,
+        retry: RetryPolicy,
+        until: datetime,
+        reference_id: str | None = None,
+        nudges: Callable[[], int] | None = None,
+    ) -> ProviderStatus | None:
+        """Poll by retrying one activity; a nudge or an operator's resolution interrupts it."""
+        count = nudges or (lambda: self._nudges)
+        while True:
+            remaining = self._until(until)
+            if remaining <= timedelta(seconds=1) or self._resolution is not None:
+                return None
+            seen = count()
+            poll = workflow.start_activity(
+                self.steps.await_final,
+                StatusCheck(reference_id=reference_id or self._state.reference_id),
+                result_type=ProviderStatus,
+                start_to_close_timeout=ONE_CALL,
+                schedule_to_close_timeout=remaining,
+                retry_policy=retry,
+                task_queue=self._status_queue(),
+            )
+            await workflow.wait_condition(lambda: poll.done() or count() > seen or self._resolution is not None)
+            if poll.done():
+                try:
+                    answer = poll.result()
+                except ActivityError:
+                    return None  # the phase's time ran out without a final status
+                self._state.status_checks += 1
+                if reference_id is None:
+                    self._state.details.update(answer.details)
+                return answer
+            poll.cancel()
+            try:
+                await poll
+            except (ActivityError, asyncio.CancelledError):
+                pass
+            if self._resolution is not None:
+                return None
+            answer = await self._check_now(reference_id)
+            if answer is not None and answer.is_final:
+                return answer
+
+    async def _finish(self, answer: ProviderStatus, source: str, message: str | None = None) -> PaymentState:
+        if answer.status == "SUCCESSFUL":
+            self._state.financial_transaction_id = answer.financial_transaction_id
+            self._set_status(PaymentStatus.SUCCESSFUL, source)
+        else:
+            self._state.reason = answer.reason or "UNSPECIFIED"
+            self._state.reason_message = message
+            self._set_status(PaymentStatus.FAILED, source)
+        workflow.logger.info("operation finished", extra=self._log_fields())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    async def _apply_resolution(self, resolution: Resolution) -> PaymentState:
+        self._state.resolved_by = resolution.operator
+        self._state.reason_message = resolution.reason
+        if resolution.status is PaymentStatus.SUCCESSFUL:
+            self._state.financial_transaction_id = resolution.financial_transaction_id
+        else:
+            self._state.reason = "RESOLVED_BY_OPERATOR"
+        self._set_status(resolution.status, f"operator:{resolution.operator}")
+        workflow.logger.info("resolved by operator", extra=self._log_fields())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _set_status(self, status: PaymentStatus, source: str) -> None:
+        if status is self._state.status:
+            return
+        self._state.status = status
+        self._state.history.append(StatusChange(status=status, at=workflow.now(), source=source))
+        workflow.upsert_search_attributes([sa.STATUS.value_set(status.value)])
+        workflow.logger.info("status changed", extra={**self._log_fields(), "source": source})
+
+    def _status_queue(self) -> str:
+        return self._status_task_queue or workflow.info().task_queue
+
+    @staticmethod
+    def _until(moment: datetime, cap: timedelta | None = None) -> timedelta:
+        remaining = max(moment - workflow.now(), timedelta(0))
+        return min(remaining, cap) if cap is not None else remaining
+
+    def _log_fields(self) -> dict[str, object]:
+        return {
+            "operation": self._state.operation,
+            "reference_id": self._state.reference_id,
+            "external_id": self._state.external_id,
+            "status": self._state.status.value,
+            "reason": self._state.reason,
+        }

@@ -1,0 +1,37 @@
+"""Shared shape of the synchronous use cases: one retried activity, its answer is the result.
+
+A business refusal from MoMo (e.g. NOT_ALLOWED, INVALID_CURRENCY) fails the
+workflow with MoMo's code as the error type; transport problems are retried
+for up to two minutes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+T = TypeVar("T")
+
+_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=15))
+
+
+async def call_momo(activity: str, arg: Any, result_type: type[T]) -> T:
+    try:
+        return await workflow.execute_activity(
+            activity,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=timedelta(seconds=30),
+            schedule_to_close_timeout=timedelta(minutes=2),
+            retry_policy=_RETRY,
+        )
+    except ActivityError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError):
+            # Re-raise as the workflow's own failure, keeping MoMo's code and message.
+            raise ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True) from None
+        raise ApplicationError(f"MoMo could not be reached: {err}", type="UNAVAILABLE", non_retryable=True) from None

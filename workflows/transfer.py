@@ -1,0 +1,90 @@
+"""Transfer: pay money out to a customer, after optional checks that nothing moves in vain."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import names
+    from momoflow.activity_io import (
+        AccountBalance,
+        AccountHolder,
+        AccountHolderCheck,
+        BalanceCheck,
+        ProviderStatus,
+        SubmitTransfer,
+    )
+    from momoflow.models import PaymentState, PaymentStatus, Product
+    from momoflow.operations import TransferInput
+
+from workflows.payment_pattern import CHECK_BUDGET, CHECK_RETRY, ONE_CALL, PaymentPattern
+
+_PRODUCT = Product.DISBURSEMENT
+
+
+@workflow.defn(name="Transfer")
+class TransferWorkflow(PaymentPattern):
+    steps = names.TRANSFER
+
+    @workflow.init
+    def __init__(self, inp: TransferInput) -> None:
+        request = inp.request
+        state = PaymentState(
+            operation="transfer",
+            product=_PRODUCT,
+            reference_id=str(workflow.uuid4()),
+            external_id=request.external_id,
+            amount=request.amount,
+            currency=request.currency,
+            status=PaymentStatus.SUBMITTING,
+        )
+        self._setup(state, inp.timing, inp.status_task_queue)
+        self._input = inp
+
+    @workflow.run
+    async def run(self, inp: TransferInput) -> PaymentState:
+        return await self._run_pattern(SubmitTransfer(reference_id=self._state.reference_id, request=inp.request))
+
+    async def _before_submit(self) -> tuple[ProviderStatus, str] | None:
+        """Pre-checks: the payee can receive money, and the balance covers the amount."""
+        request = self._input.request
+        try:
+            if request.check_payee:
+                holder = await workflow.execute_activity(
+                    names.account_holder(_PRODUCT.value),
+                    AccountHolderCheck(party=request.payee),
+                    result_type=AccountHolder,
+                    start_to_close_timeout=ONE_CALL,
+                    schedule_to_close_timeout=CHECK_BUDGET,
+                    retry_policy=CHECK_RETRY,
+                )
+                if not holder.found:
+                    return _refusal("PRECHECK_PAYEE_NOT_FOUND", "pre-check failed: MoMo does not know the payee")
+                if not holder.active:
+                    return _refusal("PRECHECK_PAYEE_NOT_ACTIVE", "pre-check failed: the payee's account is not active")
+            if request.check_balance:
+                balance = await workflow.execute_activity(
+                    names.balance(_PRODUCT.value),
+                    BalanceCheck(currency=request.currency),
+                    result_type=AccountBalance,
+                    start_to_close_timeout=ONE_CALL,
+                    schedule_to_close_timeout=CHECK_BUDGET,
+                    retry_policy=CHECK_RETRY,
+                )
+                if balance.available_balance < request.amount:
+                    return _refusal(
+                        "PRECHECK_INSUFFICIENT_BALANCE",
+                        f"pre-check failed: the disbursement balance {balance.available_balance} {balance.currency}"
+                        f" does not cover {request.amount} {request.currency}",
+                    )
+        except ActivityError as err:
+            # Nothing was sent, so failing is safe; say which check could not be done and why.
+            cause = err.cause
+            code = cause.type if isinstance(cause, ApplicationError) and cause.type else "UNAVAILABLE"
+            return _refusal(f"PRECHECK_{code}", f"pre-check could not be completed: {cause or err}")
+        return None
+
+
+def _refusal(reason: str, message: str) -> tuple[ProviderStatus, str]:
+    return ProviderStatus(status="FAILED", reason=reason), message
