@@ -37,6 +37,7 @@ async def _main(args: argparse.Namespace) -> int:
             ("Web UI", config.ui_port),
             ("sandbox", config.sandbox_port),
             ("gateway", config.gateway_port),
+            ("codec server", config.codec_port),
         )
         if port and port_open(config.host, port)
     ]
@@ -57,6 +58,7 @@ async def _main(args: argparse.Namespace) -> int:
         print(f"  Web UI        {config.ui_url}")
         print(f"  MoMo sandbox  {config.sandbox_url}  (API user provisioned: {stack.credentials.api_user})")  # type: ignore[union-attr]
         print(f"  gateway       {config.gateway_url}")
+        print(f"  codec server  {config.codec_url}  (the Web UI decrypts payloads through it)")
         print(f"  logs          {config.data_dir / 'logs'}", flush=True)
 
         if not args.no_demo:

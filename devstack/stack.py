@@ -15,7 +15,8 @@ from temporalio.client import Client
 from devstack.processes import Check, HttpOk, ManagedProcess, PortOpen, free_port
 from momo.provisioning import ProvisionedUser, SandboxProvisioning
 from momoflow import search_attributes
-from momoflow.settings import TemporalSettings
+from momoflow.codec import new_key_spec
+from momoflow.settings import CodecSettings, TemporalSettings
 from momoflow.temporal import connect
 from starter.facade import Momoflow
 
@@ -46,6 +47,10 @@ class StackConfig:
     disbursement_subscription_key: str = "sandbox-disbursement-key"
     callback_secrets: str = "dev:insecure-development-secret-change-me"
     sqlite_wal: bool = True
+    # Payload encryption keys: None makes one (kept in data_dir, so a restart still decrypts),
+    # "" stores payloads in plain text.
+    codec_keys: str | None = None
+    codec_port: int = 8092
     sandbox_env: dict[str, str] = field(default_factory=dict)
     worker_env: dict[str, str] = field(default_factory=dict)
 
@@ -56,6 +61,7 @@ class StackConfig:
             "temporal_port": free_port(),
             "sandbox_port": free_port(),
             "gateway_port": free_port(),
+            "codec_port": free_port(),
             "ui_port": None,
         }
         return cls(data_dir=data_dir, **{**ports, **overrides})
@@ -71,6 +77,10 @@ class StackConfig:
     @property
     def gateway_url(self) -> str:
         return f"http://{self.host}:{self.gateway_port}"
+
+    @property
+    def codec_url(self) -> str:
+        return f"http://{self.host}:{self.codec_port}"
 
     @property
     def ui_url(self) -> str | None:
@@ -105,14 +115,28 @@ class Stack:
         self.sandbox: ManagedProcess | None = None
         self.gateway: ManagedProcess | None = None
         self.worker: ManagedProcess | None = None
+        self.codec_server: ManagedProcess | None = None
         self._client: Client | None = None
         self._worker_runs = 0
 
     # -- environment ------------------------------------------------------------------------
 
+    @property
+    def codec_keys(self) -> str:
+        """The stack's payload keys; made once and kept in the data folder."""
+        if self.config.codec_keys is not None:
+            return self.config.codec_keys
+        path = self.config.data_dir / "codec-keys"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(new_key_spec())
+            path.chmod(0o600)
+        return path.read_text().strip()
+
     def _base_env(self) -> dict[str, str]:
         c = self.config
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MOMO_", "TEMPORAL_", "CALLBACK_", "SANDBOX_"))}
+        prefixes = ("MOMO_", "TEMPORAL_", "CALLBACK_", "SANDBOX_", "CODEC_")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
         env.update(
             {
                 "PYTHONUNBUFFERED": "1",
@@ -124,6 +148,9 @@ class Stack:
                 "CALLBACK_PUBLIC_URL": c.gateway_url,
                 "CALLBACK_HOST": c.host,
                 "CALLBACK_PORT": str(c.gateway_port),
+                "CODEC_KEYS": self.codec_keys,
+                "CODEC_HOST": c.host,
+                "CODEC_PORT": str(c.codec_port),
             }
         )
         return env
@@ -135,6 +162,7 @@ class Stack:
 
     async def start(self) -> Stack:
         try:
+            await self.start_codec_server()
             await self.start_temporal()
             await self.start_sandbox()
             await self.provision()
@@ -161,13 +189,26 @@ class Stack:
             argv += ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
         if c.ui_port:
             argv += ["--ui-port", str(c.ui_port), "--ui-ip", c.host, "--ui-disable-news-fetch"]
+            if self.codec_server is not None:
+                argv += ["--ui-codec-endpoint", c.codec_url]
         else:
             argv += ["--headless"]
         argv += ["--http-port", str(free_port()), "--metrics-port", str(free_port())]
         self.temporal = ManagedProcess("temporal", argv, self._base_env(), self._logs() / "temporal.log")
         self.temporal.start()
         await self.temporal.wait_until(PortOpen(c.host, c.temporal_port), timeout=60)
-        self._client = await connect(c.temporal_settings())
+        self._client = await connect(c.temporal_settings(), CodecSettings(keys=self.codec_keys))
+
+    async def start_codec_server(self) -> None:
+        """The Web UI's decoder for encrypted payloads (only when there are keys and a UI)."""
+        c = self.config
+        if not self.codec_keys or not c.ui_port:
+            return
+        argv = [sys.executable, "-m", "momoflow.codec_server", "--host", c.host, "--port", str(c.codec_port)]
+        env = {**self._base_env(), "CODEC_CORS_ORIGINS": f"http://{c.host}:{c.ui_port},http://localhost:{c.ui_port}"}
+        self.codec_server = ManagedProcess("codec", argv, env, self._logs() / "codec.log")
+        self.codec_server.start()
+        await self.codec_server.wait_until(HttpOk(f"{c.codec_url}/health"), timeout=30)
 
     async def start_sandbox(self) -> None:
         c = self.config
@@ -199,6 +240,10 @@ class Stack:
         self.gateway.start()
         await self.gateway.wait_until(HttpOk(f"{c.gateway_url}/health"), timeout=30)
 
+    def client_env(self) -> dict[str, str]:
+        """Environment for a starter process (CLI) talking to this stack."""
+        return self._base_env()
+
     def worker_env(self) -> dict[str, str]:
         assert self.credentials is not None and self.disbursement_credentials is not None, "provision() first"
         c = self.config
@@ -228,7 +273,7 @@ class Stack:
             self.worker.kill()
 
     def stop(self) -> None:
-        for process in (self.worker, self.gateway, self.sandbox, self.temporal):
+        for process in (self.worker, self.gateway, self.sandbox, self.temporal, self.codec_server):
             if process is not None:
                 process.stop()
 

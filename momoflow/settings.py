@@ -81,3 +81,21 @@ class PaymentDefaults(BaseSettings):
     callback_timeout_s: float = Field(default=60.0, gt=0)
     poll_interval_s: float = Field(default=5.0, gt=0)
     deadline_s: float = Field(default=900.0, gt=0)
+
+
+class CodecSettings(BaseSettings):
+    """Payload encryption (every process that talks to Temporal) and the codec server for the Web UI.
+
+    ``keys`` is a comma-separated list of ``key-id:base64-32-byte-key``; the first
+    encrypts, all decrypt. Empty means payloads are stored in plain text.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CODEC_", extra="ignore")
+
+    keys: SecretStr = SecretStr("")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8092, ge=0, le=65535)
+    # When set, the codec server requires ``Authorization: Bearer <token>``.
+    server_token: SecretStr = SecretStr("")
+    # Web UI origins allowed to call the codec server from the browser.
+    cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"

@@ -5,13 +5,16 @@ from __future__ import annotations
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from momoflow.settings import TemporalSettings
+from momoflow.codec import with_codec
+from momoflow.settings import CodecSettings, TemporalSettings
 
 
-async def connect(settings: TemporalSettings | None = None) -> Client:
+async def connect(settings: TemporalSettings | None = None, codec: CodecSettings | None = None) -> Client:
+    """A client with the pydantic converter, encrypting payloads when ``CODEC_KEYS`` is set."""
     settings = settings or TemporalSettings()
+    codec = codec or CodecSettings()
     return await Client.connect(
         settings.address,
         namespace=settings.namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=with_codec(pydantic_data_converter, codec.keys.get_secret_value()),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -118,14 +117,7 @@ async def test_currency_the_sandbox_refuses_fails_at_submit(stack: Stack) -> Non
 
 
 async def test_cli_shows_progress_and_exits_by_outcome(stack: Stack) -> None:
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": stack.config.temporal_address,
-        "TEMPORAL_TASK_QUEUE": stack.config.task_queue,
-        "TEMPORAL_STATUS_TASK_QUEUE": stack.config.status_task_queue,
-        "PAYMENT_CALLBACK_TIMEOUT_S": "15",
-        "PAYMENT_POLL_INTERVAL_S": "1",
-    }
+    env = {**stack.client_env(), "PAYMENT_CALLBACK_TIMEOUT_S": "15", "PAYMENT_POLL_INTERVAL_S": "1"}
     external_id = f"CLI-{uuid.uuid4().hex[:8]}"
     argv = [sys.executable, "-m", "starter", "request-to-pay", "--amount", "500", "--currency", "EUR",
             "--payer", "46733123451", "--external-id", external_id]  # fmt: skip

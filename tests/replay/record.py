@@ -42,7 +42,8 @@ async def _faults(stack: Stack, **values: float) -> None:
 async def record(out_dir: Path = HISTORIES) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        config = StackConfig.ephemeral(Path(tmp), sandbox_env={"SANDBOX_APPROVAL_DELAY_S": "0.5"})
+        # Plain payloads, so the replay test needs no key.
+        config = StackConfig.ephemeral(Path(tmp), sandbox_env={"SANDBOX_APPROVAL_DELAY_S": "0.5"}, codec_keys="")
         stack = await Stack(config).start()
         try:
             momoflow: Momoflow = stack.momoflow()
