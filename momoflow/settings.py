@@ -74,10 +74,12 @@ class CallbackSettings(BaseSettings):
 
 
 class PaymentDefaults(BaseSettings):
-    """Timing of the payment pattern; each request can override them."""
+    """What the starter assumes: the timing of the payment pattern (each request can override
+    it) and the MoMo target environment, whose rules it checks before starting anything."""
 
-    model_config = SettingsConfigDict(env_prefix="PAYMENT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PAYMENT_", extra="ignore", populate_by_name=True)
 
+    target_environment: str = Field(default="sandbox", validation_alias="MOMO_TARGET_ENVIRONMENT")
     callback_timeout_s: float = Field(default=60.0, gt=0)
     poll_interval_s: float = Field(default=5.0, gt=0)
     deadline_s: float = Field(default=900.0, gt=0)

@@ -14,7 +14,19 @@ MSISDN = re.compile(r"^[1-9]\d{7,14}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 PARTY_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+# ISO 4217 currencies in circulation (funds, metals and test codes left out: no one pays in them).
+ISO_4217 = frozenset(
+    """
+    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD
+    CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP
+    GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD
+    KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN
+    NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP
+    SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND
+    VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+    """.split()
+)
+SANDBOX_CURRENCY = "EUR"
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -50,9 +62,15 @@ def parse_amount(value: Any, *, field: str = "amount", max_amount: Decimal = MAX
 
 
 def check_currency(value: str, field: str = "currency") -> str:
-    if not _CURRENCY.match(value):
-        raise ValueError(f"{field}: an ISO 4217 code of three capital letters, such as EUR")
+    if value not in ISO_4217:
+        raise ValueError(f"{field}: {value!r} is not an ISO 4217 currency code (three capital letters, such as EUR)")
     return value
+
+
+def check_sandbox_currency(value: str | None, target_environment: str, field: str = "currency") -> None:
+    """MTN's sandbox (and momoflow's) takes EUR only; refuse anything else before MoMo is asked."""
+    if value is not None and target_environment == "sandbox" and value != SANDBOX_CURRENCY:
+        raise ValueError(f"{field}: the MoMo sandbox accepts only {SANDBOX_CURRENCY}, got {value}")
 
 
 def check_external_id(value: str, field: str = "external_id") -> str:

@@ -19,7 +19,8 @@ from momo.models import PartyIdType
 from momoflow.masking import mask_msisdn
 from momoflow.models import PaymentState, PaymentStatus, Product
 from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, TransferRequest
-from momoflow.settings import TemporalSettings
+from momoflow.settings import PaymentDefaults, TemporalSettings
+from momoflow.validation import check_sandbox_currency
 from starter.facade import Momoflow, OperationFailed, PaymentHandle, StartError, parse
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_NOT_FINAL = 0, 1, 2, 3
@@ -227,6 +228,11 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
 
 async def run(args: argparse.Namespace) -> int:
     request = _validated(args)
+    currency = getattr(request, "currency", None) or getattr(args, "currency", None)
+    try:
+        check_sandbox_currency(currency, PaymentDefaults().target_environment)
+    except ValueError as exc:
+        raise StartError(str(exc)) from None
     momoflow = await Momoflow.connect(TemporalSettings(), ui_base_url=args.ui)
     command, action = args.command, getattr(args, "action", None)
     handlers: dict[tuple[str, str | None], Callable[[], Awaitable[int]]] = {

@@ -195,7 +195,8 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
     add(rtp, "46733123452 (Expired)", "FAILED EXPIRED", lambda: demo.request_to_pay("46733123452"))
     add(rtp, "46733123454 (Delayed)", "SUCCESSFUL", lambda: demo.request_to_pay("46733123454"))
     add(rtp, "46733123455 (NotFound)", "FAILED PAYER_NOT_FOUND", lambda: demo.request_to_pay("46733123455"))
-    add(rtp, "currency the sandbox refuses", "FAILED INVALID_CURRENCY", lambda: demo.request_to_pay(demo.customer(), "XOF"))
+    add(rtp, "46733123460 (InvalidCurrency)", "FAILED INVALID_CURRENCY", lambda: demo.request_to_pay("46733123460"))
+    add(rtp, "XOF against the sandbox", "refused before start", lambda: demo.request_to_pay(demo.customer(), "XOF"))
     add(rtp, "46733123453 (Ongoing) past its deadline", "UNKNOWN, then FAILED RESOLVED_BY_OPERATOR", demo.unknown_then_resolved)
     add(rtp, "payer with an active pre-approval", "SUCCESSFUL", demo.pre_approved_debit)
 
@@ -225,7 +226,7 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
     bal = "Get Balance"
     add(bal, "collection account", "EUR balance", lambda: demo.balance("collection"))
     add(bal, "disbursement account in EUR", "EUR balance", lambda: demo.balance("disbursement", "EUR"))
-    add(bal, "disbursement account in XOF", "refused INVALID_CURRENCY", lambda: demo.balance("disbursement", "XOF"))
+    add(bal, "disbursement account in XOF", "refused before start", lambda: demo.balance("disbursement", "XOF"))
 
     inv = "Invoice"
     add(inv, "intended payer pays", "SUCCESSFUL", demo.invoice_paid)
@@ -242,7 +243,10 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
 async def _fill(row: Row, run: Callable[[], Awaitable[Any]]) -> None:
     try:
         result = await asyncio.wait_for(run(), 120)
-    except (StartError, OperationFailed) as exc:
+    except StartError as exc:
+        row.actual, row.detail = "refused before start", str(exc)
+        return
+    except OperationFailed as exc:
         row.actual = f"error: {exc}"
         return
     except TimeoutError:

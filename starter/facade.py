@@ -41,7 +41,7 @@ from momoflow.operations import (
 )
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from momoflow.temporal import connect
-from momoflow.validation import validate_key
+from momoflow.validation import check_sandbox_currency, validate_key
 from workflows.account_holder import ValidateAccountHolderWorkflow
 from workflows.balance import GetBalanceWorkflow
 from workflows.cancel_invoice import CancelInvoiceWorkflow
@@ -231,6 +231,7 @@ class Momoflow:
     ) -> PaymentHandle:
         """Collect money from a customer. ``key`` defaults to the external id."""
         parsed = parse(RequestToPayRequest, request)
+        self._environment_rules(parsed.currency)
         inp = RequestToPayInput(
             request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.COLLECTION)
         )
@@ -242,6 +243,7 @@ class Momoflow:
     ) -> PaymentHandle:
         """Pay money out to a customer. ``key`` defaults to the external id."""
         parsed = parse(TransferRequest, request)
+        self._environment_rules(parsed.currency)
         inp = TransferInput(
             request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.DISBURSEMENT)
         )
@@ -253,6 +255,7 @@ class Momoflow:
     ) -> PaymentHandle:
         """Ask a customer to allow future debits. ``key`` is yours (e.g. a subscription id)."""
         parsed = parse(PreApprovalRequest, request)
+        self._environment_rules(parsed.currency)
         inp = PreApprovalInput(
             request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.COLLECTION)
         )
@@ -264,6 +267,7 @@ class Momoflow:
     ) -> InvoiceHandle:
         """Create an invoice and follow it until paid, expired or cancelled."""
         parsed = parse(InvoiceRequest, request)
+        self._environment_rules(parsed.currency)
         inp = InvoiceInput(
             request=parsed,
             timing=timing or invoice_timing(self._defaults, parsed.validity_s),
@@ -296,6 +300,7 @@ class Momoflow:
 
     async def get_balance(self, *, product: Product | str = Product.COLLECTION, currency: str | None = None) -> AccountBalance:
         query = parse(BalanceQuery, {"product": product, "currency": currency})
+        self._environment_rules(query.currency)
         return await self._execute(GetBalanceWorkflow.run, f"balance-{query.product.value}", query, AccountBalance)
 
     async def list_pre_approvals(self, party: Party | dict[str, Any]) -> list[PreApprovalEntry]:
@@ -307,6 +312,12 @@ class Momoflow:
         return await self._execute(CancelPreApprovalWorkflow.run, "preapproval-cancel", request, bool)
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _environment_rules(self, currency: str | None) -> None:
+        try:
+            check_sandbox_currency(currency, self._defaults.target_environment)
+        except ValueError as exc:
+            raise StartError(str(exc)) from None
 
     def _status(self, product: Product) -> str:
         return self._temporal.status_queue(product.value)

@@ -40,6 +40,8 @@ SUBMIT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coeffi
 CHECK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=10))
 CHECK_BUDGET = timedelta(seconds=60)
 ONE_CALL = timedelta(seconds=30)
+# Patch id of the last status check at the deadline (histories from before it replay without it).
+FINAL_CHECK_AT_DEADLINE = "final-check-at-deadline"
 
 
 class PaymentPattern:
@@ -142,6 +144,8 @@ class PaymentPattern:
 
         poll = RetryPolicy(initial_interval=timedelta(seconds=timing.poll_interval_s), backoff_coefficient=1.0)
         answer = await self._poll_phase(poll, deadline)
+        if answer is None and self._resolution is None and workflow.patched(FINAL_CHECK_AT_DEADLINE):
+            answer = await self._last_check(deadline)
         if answer is not None:
             return await self._finish(answer, "poll")
 
@@ -160,6 +164,17 @@ class PaymentPattern:
         workflow.logger.warning("still unknown after reconciliation", extra=self._log_fields())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
+
+    async def _last_check(self, deadline: datetime) -> ProviderStatus | None:
+        """Polling stops up to one interval early (no retry is scheduled past its deadline):
+        wait for the deadline itself, or a callback, and ask once more before saying UNKNOWN."""
+        seen = self._nudges
+        try:
+            await workflow.wait_condition(lambda: self._nudges > seen, timeout=self._until(deadline))
+        except asyncio.TimeoutError:
+            pass
+        answer = await self._check_now()
+        return answer if answer is not None and answer.is_final else None
 
     async def _submit(self, submit_input: BaseModel, budget: timedelta, deadline: datetime) -> ApplicationError | None:
         """Send the request (retried with the same reference id). Returns MoMo's refusal, if any."""

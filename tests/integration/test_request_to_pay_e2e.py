@@ -14,6 +14,7 @@ import pytest
 from devstack import Stack
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.models import PaymentState, PaymentStatus
+from momoflow.settings import PaymentDefaults
 from tests.integration.conftest import TIMING
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
@@ -110,8 +111,10 @@ async def test_forged_callback_url_is_refused_and_signals_nothing(stack: Stack) 
 
 
 async def test_currency_the_sandbox_refuses_fails_at_submit(stack: Stack) -> None:
+    # Configured for a production market, the facade lets UGX through; the sandbox refuses it.
+    production_rules = stack.momoflow(defaults=PaymentDefaults(target_environment="mtnuganda"))
     request = {**_request("46733999999", f"CUR-{uuid.uuid4().hex[:8]}"), "currency": "UGX"}
-    state = await (await stack.momoflow().request_to_pay(request, timing=TIMING)).result()
+    state = await (await production_rules.request_to_pay(request, timing=TIMING)).result()
     assert (state.status, state.reason) == (PaymentStatus.FAILED, "INVALID_CURRENCY")
     assert state.history[-1].source == "submit"
 

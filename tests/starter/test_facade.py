@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from momoflow.activity_io import ProviderStatus
 from momoflow.models import PaymentStatus, PaymentTiming
-from momoflow.settings import TemporalSettings
+from momoflow.settings import PaymentDefaults, TemporalSettings
 from starter.facade import IdempotencyConflict, Momoflow, StartError
 from tests.workflows.fakes import FakeOperation as FakeCollection
 from tests.workflows.fakes import workers
@@ -55,6 +55,16 @@ async def test_reused_key_with_other_details_is_refused(time_env: WorkflowEnviro
         await momoflow.request_to_pay({**REQUEST, "amount": "501"}, timing=FAST)
 
 
+async def test_other_currencies_are_for_production_environments(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    momoflow = Momoflow(
+        time_env.client,
+        TemporalSettings(task_queue=task_queue, status_task_queue=task_queue),
+        PaymentDefaults(target_environment="mtnuganda"),
+    )
+    payment = await momoflow.request_to_pay({**REQUEST, "currency": "UGX"}, timing=FAST)
+    assert payment.workflow_id == "rtp-ORDER-7"
+
+
 async def test_explicit_key_overrides_external_id(time_env: WorkflowEnvironment, task_queue: str) -> None:
     momoflow = _facade(time_env, task_queue)
     payment = await momoflow.request_to_pay(REQUEST, key="attempt-2", timing=FAST)
@@ -65,7 +75,8 @@ async def test_explicit_key_overrides_external_id(time_env: WorkflowEnvironment,
     ("request_overrides", "key", "message"),
     [
         ({"amount": "-1"}, None, "amount: must be greater than zero"),
-        ({"currency": "euro"}, None, "currency: an ISO 4217 code"),
+        ({"currency": "euro"}, None, "currency: 'euro' is not an ISO 4217 currency code"),
+        ({"currency": "UGX"}, None, "currency: the MoMo sandbox accepts only EUR, got UGX"),
         ({"payer": {"party_id_type": "MSISDN", "party_id": "07"}}, None, "party_id: an MSISDN must be"),
         ({}, "bad key with spaces", "key: 1 to 200"),
     ],

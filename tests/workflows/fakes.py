@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from temporalio import activity
@@ -37,6 +38,8 @@ class FakeOperation:
     get_calls: int = 0
     poll_calls: int = 0
     checked_refs: list[str] = field(default_factory=list)
+    # When each poll attempt was scheduled, on the workflow's clock.
+    poll_times: list[datetime] = field(default_factory=list)
 
     @property
     def submitted_refs(self) -> list[str]:
@@ -70,6 +73,7 @@ class FakeOperation:
         @activity.defn(name=self.steps.await_final)
         async def await_final(check: StatusCheck) -> ProviderStatus:
             self.poll_calls += 1
+            self.poll_times.append(activity.info().current_attempt_scheduled_time)
             answer = self._next(check.reference_id)
             if not answer.is_final:
                 raise still_pending(answer.status)

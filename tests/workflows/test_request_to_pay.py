@@ -224,3 +224,31 @@ async def test_callback_during_polling_triggers_an_immediate_check(time_env: Wor
     assert result.status is PaymentStatus.SUCCESSFUL
     assert fake.get_calls == 1  # the callback's own check found the answer
     assert result.history[-1].source == "poll"
+
+
+async def test_reconciliation_slows_from_seconds_to_hours_and_history_stays_small(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    timing = PaymentTiming(callback_timeout_s=60, poll_interval_s=5, deadline_s=300, reconcile_max_age_s=3 * 24 * 3600)
+    fake = FakeCollection(statuses=[PENDING])
+    async with _worker(time_env, task_queue, fake):
+        handle = await _start(time_env, task_queue, timing)
+        await time_env.sleep(timing.deadline_s + 2 * 24 * 3600)  # two days of reconciliation
+        state = await _state(handle)
+        assert state.status is PaymentStatus.UNKNOWN
+        events = [e async for e in handle.fetch_history_events()]
+        result: PaymentState = await handle.result()  # the maximum age passes
+
+    # Polling starts when the callback wait ends; reconciliation within a second of the deadline.
+    deadline = fake.poll_times[0] + timedelta(seconds=timing.deadline_s - timing.callback_timeout_s - 2)
+    # (The last poll and the first reconciliation check can meet at the deadline: skip that join.)
+    gaps = [(b - a).total_seconds() for a, b in zip(fake.poll_times, fake.poll_times[1:]) if a >= deadline]
+    gaps = [gap for gap in gaps if gap >= 1]
+    assert gaps[0] == pytest.approx(30, abs=1)  # seconds…
+    assert any(60 <= gap < 3600 for gap in gaps)  # …then minutes…
+    assert max(gaps) == pytest.approx(3600, abs=5)  # …then hourly, never slower
+    assert all(later >= earlier - 1 for earlier, later in zip(gaps, gaps[1:]))  # never faster again
+    # Retry-as-poll: dozens of checks a day, a handful of history events.
+    assert fake.poll_calls > 50 and len(events) < 40
+    assert result.status is PaymentStatus.UNKNOWN  # still unknown: left for an operator, never FAILED
+    assert result.history[-1].source == "deadline"
