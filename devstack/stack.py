@@ -114,7 +114,8 @@ class Stack:
         self.temporal: ManagedProcess | None = None
         self.sandbox: ManagedProcess | None = None
         self.gateway: ManagedProcess | None = None
-        self.worker: ManagedProcess | None = None
+        self.worker: ManagedProcess | None = None  # the latest one started
+        self.workers: list[ManagedProcess] = []
         self.codec_server: ManagedProcess | None = None
         self._client: Client | None = None
         self._worker_runs = 0
@@ -264,6 +265,7 @@ class Stack:
         self._worker_runs += 1
         log_path = self._logs() / f"worker-{self._worker_runs}.log"
         self.worker = ManagedProcess("worker", [sys.executable, "-m", "worker"], self.worker_env(), log_path)
+        self.workers.append(self.worker)
         self.worker.start()
         await self.worker.wait_until(_LogContains(log_path, "worker started"), timeout=60)
         return self.worker
@@ -273,7 +275,7 @@ class Stack:
             self.worker.kill()
 
     def stop(self) -> None:
-        for process in (self.worker, self.gateway, self.sandbox, self.temporal, self.codec_server):
+        for process in (*self.workers, self.gateway, self.sandbox, self.temporal, self.codec_server):
             if process is not None:
                 process.stop()
 

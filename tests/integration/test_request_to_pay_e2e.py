@@ -143,3 +143,20 @@ async def test_cli_shows_progress_and_exits_by_outcome(stack: Stack) -> None:
     )
     assert bad.returncode == 2
     assert "external_id" in bad.stderr
+
+
+async def test_operator_resolves_an_unknown_payment_from_the_cli(stack: Stack) -> None:
+    timing = TIMING.model_copy(update={"callback_timeout_s": 1, "deadline_s": 3})
+    payment = await stack.momoflow().request_to_pay(_request("46733123453", f"OPS-{uuid.uuid4().hex[:8]}"), timing=timing)
+    for _ in range(100):
+        if (await payment.status()).status is PaymentStatus.UNKNOWN:
+            break
+        await asyncio.sleep(0.1)
+    argv = [sys.executable, "-m", "starter", "resolve", payment.workflow_id, "--status", "FAILED",
+            "--operator", "alice", "--reason", "MTN support: never debited"]  # fmt: skip
+    done = await asyncio.to_thread(subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    final = await payment.result()
+    assert (final.status, final.reason, final.resolved_by) == (PaymentStatus.FAILED, "RESOLVED_BY_OPERATOR", "alice")
+    assert final.reason_message == "MTN support: never debited"
+    assert final.history[-1].source == "operator:alice"

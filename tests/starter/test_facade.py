@@ -100,3 +100,17 @@ async def test_result_with_deadline_returns_live_state(time_env: WorkflowEnviron
             state = await payment.result(timeout=0.5)
     assert state.status in (PaymentStatus.SUBMITTING, PaymentStatus.PENDING)
     assert state.amount == Decimal("500")
+
+
+async def test_caller_waiting_past_the_deadline_gets_unknown_not_an_error(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    fake = FakeCollection(statuses=[ProviderStatus(status="PENDING")])
+    momoflow = _facade(time_env, task_queue)
+    async with _workers(time_env, task_queue, fake):
+        payment = await momoflow.request_to_pay(REQUEST, timing=PaymentTiming(callback_timeout_s=10, deadline_s=60))
+        await time_env.sleep(120)
+        with time_env.auto_time_skipping_disabled():
+            state = await payment.result(timeout=0.5)
+    assert state.status is PaymentStatus.UNKNOWN
+    assert not state.is_final
