@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from momoflow import search_attributes
-from momoflow.settings import CallbackSettings, MomoSettings, TemporalSettings
+from momoflow.settings import CallbackSettings, CodecSettings, MomoSettings, PaymentDefaults, TemporalSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -34,9 +34,10 @@ def test_compose_file_follows_the_compose_specification() -> None:
 
 def _known_env_names() -> set[str]:
     names: set[str] = set()
-    for settings in (TemporalSettings, MomoSettings, CallbackSettings):
+    for settings in (TemporalSettings, MomoSettings, CallbackSettings, CodecSettings, PaymentDefaults):
         prefix = settings.model_config.get("env_prefix", "")
-        names |= {f"{prefix}{field}".upper() for field in settings.model_fields}
+        for name, field in settings.model_fields.items():
+            names.add(str(field.validation_alias or f"{prefix}{name}").upper())
     return names | {"LOG_LEVEL"}
 
 
