@@ -59,10 +59,9 @@ class _MoneyRequest(_Request):
         return check_external_id(value)
 
 
-class RequestToPayRequest(_MoneyRequest):
-    """Collect ``amount`` ``currency`` from ``payer``, who approves on their phone."""
+class _TransactionRequest(_MoneyRequest):
+    """Money moving with a message for the payer and a note for the payee."""
 
-    payer: Party
     payer_message: str = ""
     payee_note: str = ""
 
@@ -75,6 +74,12 @@ class RequestToPayRequest(_MoneyRequest):
     @classmethod
     def _payee_note(cls, value: str) -> str:
         return check_text("payee_note", value)
+
+
+class RequestToPayRequest(_TransactionRequest):
+    """Collect ``amount`` ``currency`` from ``payer``, who approves on their phone."""
+
+    payer: Party
 
     @model_validator(mode="after")
     def _no_phone_in_external_id(self) -> RequestToPayRequest:
@@ -82,25 +87,13 @@ class RequestToPayRequest(_MoneyRequest):
         return self
 
 
-class TransferRequest(_MoneyRequest):
+class TransferRequest(_TransactionRequest):
     """Pay ``amount`` ``currency`` out to ``payee``, optionally after checking payee and balance."""
 
     payee: Party
-    payer_message: str = ""
-    payee_note: str = ""
     # Pre-checks run before any money moves; a failed check ends the transfer FAILED.
     check_payee: bool = False
     check_balance: bool = False
-
-    @field_validator("payer_message")
-    @classmethod
-    def _payer_message(cls, value: str) -> str:
-        return check_text("payer_message", value)
-
-    @field_validator("payee_note")
-    @classmethod
-    def _payee_note(cls, value: str) -> str:
-        return check_text("payee_note", value)
 
     @model_validator(mode="after")
     def _no_phone_in_external_id(self) -> TransferRequest:
