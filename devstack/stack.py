@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,7 +200,18 @@ class Stack:
         self.temporal = ManagedProcess("temporal", argv, self._base_env(), self._logs() / "temporal.log")
         self.temporal.start()
         await self.temporal.wait_until(PortOpen(c.host, c.temporal_port), timeout=60)
-        self._client = await connect(c.temporal_settings(), CodecSettings(keys=self.codec_keys))
+        self._client = await self._connect_when_healthy(timeout=60)
+
+    async def _connect_when_healthy(self, timeout: float) -> Client:
+        """The port opens before the frontend is ready ("Frontend is not healthy yet"): retry."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return await connect(self.config.temporal_settings(), CodecSettings(keys=self.codec_keys))
+            except RuntimeError:
+                if time.monotonic() > deadline or self.temporal is None or not self.temporal.alive:
+                    raise
+                await asyncio.sleep(0.2)
 
     async def start_codec_server(self) -> None:
         """The Web UI's decoder for encrypted payloads (only when there are keys and a UI)."""

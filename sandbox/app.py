@@ -19,7 +19,17 @@ from starlette.responses import JSONResponse, Response
 
 from momoflow.logging import get_logger
 from sandbox.errors import ApiError, platform_error
-from sandbox import collection, control, provisioning, tokens
+from sandbox import (
+    accounts,
+    collection,
+    control,
+    customer,
+    disbursement,
+    invoices,
+    preapprovals,
+    provisioning,
+    tokens,
+)
 from sandbox.settings import SandboxSettings
 from sandbox.state import SandboxState
 
@@ -48,8 +58,9 @@ def create_app(
 ) -> Starlette:
     """Build a fresh sandbox; ``settings`` defaults to the ``SANDBOX_*`` environment.
 
-    ``clock`` (seconds, monotonic) drives payment timelines, token expiry and
-    the rate limit; tests pass a hand-driven clock to step through states.
+    ``clock`` (seconds, monotonic) drives payment timelines, expiries, token
+    expiry and the rate limit; tests pass a hand-driven clock to step through
+    states (calendar dates in bodies move with it).
     """
     settings = settings or SandboxSettings()
     state = SandboxState.build(settings, clock=clock)
@@ -64,7 +75,17 @@ def create_app(
             log.info("sandbox_stopped")
 
     app = Starlette(
-        routes=[*provisioning.routes, *tokens.routes, *collection.routes, *control.routes],
+        routes=[
+            *provisioning.routes,
+            *tokens.routes,
+            *collection.routes,
+            *preapprovals.routes,
+            *invoices.routes,
+            *disbursement.routes,
+            *accounts.routes,
+            *control.routes,
+            *customer.routes,
+        ],
         exception_handlers={
             ApiError: _answer_api_error,
             HTTPException: _answer_http_exception,

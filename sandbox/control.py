@@ -1,4 +1,4 @@
-"""``/sandbox/*``: health, counters and fault settings. Not part of MTN's API; no auth."""
+"""``/sandbox/*``: health, counters, balances and fault settings. Not part of MTN's API; no auth."""
 
 from __future__ import annotations
 
@@ -20,7 +20,10 @@ async def health(_request: Request) -> Response:
 
 
 async def stats(request: Request) -> Response:
-    return JSONResponse(sandbox_state(request).stats.snapshot())
+    state = sandbox_state(request)
+    state.settle()  # balances must include everything that has fallen due
+    balances = state.ledger.snapshot(state.store.api_user_ids())
+    return JSONResponse({**state.stats.snapshot(), "balances": balances})
 
 
 async def get_faults(request: Request) -> Response:

@@ -37,6 +37,10 @@ MESSAGES: Final[Mapping[str, str]] = {
     "PAYEE_NOT_ALLOWED_TO_RECEIVE": "The payee is unable to receive funds.",
     "NOT_ALLOWED": "The partner is not allowed to perform this operation.",
     "COULD_NOT_PERFORM_TRANSACTION": "The payer did not confirm the transaction in time.",
+    "NOT_ENOUGH_FUNDS": "The payer does not have enough funds.",
+    "PAYER_LIMIT_REACHED": "The payer's limit has been breached.",
+    "PAYEE_NOT_FOUND": "Payee does not exist.",
+    "TRANSACTION_CANCELED": "The transaction was cancelled.",
 }
 
 

@@ -1,9 +1,10 @@
 """MTN's sandbox test numbers and the timeline each one produces.
 
-The payer's MSISDN picks a scenario (MTN "testing" page). For 46733123450-452
-MTN documents and integrators measured the outcome; for 455-463 MTN only gives
-a scenario name, so this module's reading of those names (an asynchronous
-FAILED with the matching reason code) is the simulator's interpretation.
+The payer's (for transfers, the payee's) MSISDN picks a scenario (MTN
+"testing" page). For request-to-pay 46733123450-452 MTN documents and
+integrators measured the outcome; elsewhere MTN only gives a scenario name,
+so this module's reading of those names (an asynchronous FAILED with the
+matching reason code) is the simulator's interpretation.
 
 A timeline is fixed when the payment is created, and the status is computed
 from the clock whenever someone asks, so outcomes arrive on time whether or
@@ -67,11 +68,71 @@ REQUEST_TO_PAY_TEST_NUMBERS: Final[dict[str, Scenario]] = {
 }
 
 
-def request_to_pay_scenario(party_id_type: str, party_id: str) -> Scenario:
-    """Test numbers apply to MSISDN payers only; every other payer approves."""
+def _scenario_in(table: dict[str, Scenario], party_id_type: str, party_id: str) -> Scenario:
+    """Test numbers apply to MSISDN parties only; every other party succeeds."""
     if party_id_type.upper() != "MSISDN":
         return SUCCESS
-    return REQUEST_TO_PAY_TEST_NUMBERS.get(party_id, SUCCESS)
+    return table.get(party_id, SUCCESS)
+
+
+def request_to_pay_scenario(party_id_type: str, party_id: str) -> Scenario:
+    return _scenario_in(REQUEST_TO_PAY_TEST_NUMBERS, party_id_type, party_id)
+
+
+# Transfers key on the payee, with MTN's mapping shifted from 455 on. A transfer
+# that succeeds still needs the disbursement account to cover it (see sandbox.payment_flow).
+TRANSFER_TEST_NUMBERS: Final[dict[str, Scenario]] = {
+    "46733123450": _failing("Failed", "INTERNAL_PROCESSING_ERROR"),
+    "46733123451": _failing("Rejected", "APPROVAL_REJECTED"),
+    "46733123452": _failing("Expired", "EXPIRED"),
+    "46733123453": Scenario("Ongoing", None),
+    "46733123454": Scenario("Delayed", PaymentStatus.SUCCESSFUL, wait="delayed", starts_created=True),
+    "46733123455": _failing("NotEnoughFunds", "NOT_ENOUGH_FUNDS"),
+    "46733123456": _failing("PayerLimitReached", "PAYER_LIMIT_REACHED"),
+    "46733123457": _failing("NotFound", "PAYEE_NOT_FOUND"),
+    "46733123458": _failing("NotAllowed", "NOT_ALLOWED"),
+    "46733123459": _failing("NotAllowedTargetEnvironment", "NOT_ALLOWED_TARGET_ENVIRONMENT"),
+    "46733123460": _failing("InvalidCallbackUrlHost", "INVALID_CALLBACK_URL_HOST"),
+    "46733123461": _failing("InvalidCurrency", "INVALID_CURRENCY"),
+    "46733123462": _failing("InternalProcessingError", "INTERNAL_PROCESSING_ERROR"),
+    "46733123463": _failing("ServiceUnavailable", "SERVICE_UNAVAILABLE"),
+}
+
+
+def transfer_scenario(party_id_type: str, party_id: str) -> Scenario:
+    return _scenario_in(TRANSFER_TEST_NUMBERS, party_id_type, party_id)
+
+
+# Pre-approvals have no CREATED phase: their result schema only knows PENDING, SUCCESSFUL, FAILED.
+PRE_APPROVAL_TEST_NUMBERS: Final[dict[str, Scenario]] = {
+    "46733123450": _failing("Failed", "INTERNAL_PROCESSING_ERROR"),
+    "46733123451": _failing("Rejected", "APPROVAL_REJECTED"),
+    "46733123452": _failing("Expired", "EXPIRED"),
+    "46733123453": Scenario("Ongoing", None),
+    "46733123454": Scenario("Delayed", PaymentStatus.SUCCESSFUL, wait="delayed"),
+    "46733123455": _failing("NotFound", "PAYER_NOT_FOUND"),
+    "46733123456": _failing("NotAllowed", "NOT_ALLOWED"),
+    "46733123457": _failing("NotAllowedTargetEnvironment", "NOT_ALLOWED_TARGET_ENVIRONMENT"),
+    "46733123458": _failing("InvalidCallbackUrlHost", "INVALID_CALLBACK_URL_HOST"),
+    "46733123459": _failing("InvalidCurrency", "INVALID_CURRENCY"),
+    "46733123460": _failing("InternalProcessingError", "INTERNAL_PROCESSING_ERROR"),
+    "46733123461": _failing("ServiceUnavailable", "SERVICE_UNAVAILABLE"),
+}
+
+# "GetApprovedNoneExisting": listing this payer's pre-approvals always gives [].
+NO_PRE_APPROVALS_LISTED: Final = "46733123469"
+
+
+def pre_approval_scenario(party_id_type: str, party_id: str) -> Scenario:
+    return _scenario_in(PRE_APPROVAL_TEST_NUMBERS, party_id_type, party_id)
+
+
+# Intended payers who never pay an invoice by themselves (it stays open until expiry or cancellation).
+INVOICE_NON_PAYERS: Final = frozenset({"46733123451", "46733123453"})
+
+
+def invoice_payer_pays(party_id_type: str, party_id: str) -> bool:
+    return party_id_type.upper() != "MSISDN" or party_id not in INVOICE_NON_PAYERS
 
 
 @dataclass(frozen=True)
@@ -102,3 +163,4 @@ class Timeline:
         if now < self.pending_from:
             return PaymentStatus.CREATED, None
         return PaymentStatus.PENDING, None
+

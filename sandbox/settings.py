@@ -7,6 +7,7 @@ PENDING before SUCCESSFUL; tests shrink them to milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -80,6 +81,16 @@ class SandboxSettings(BaseSettings):
     status_rate_limit_per_s: float | None = Field(default=None, gt=0)
     # How long one callback delivery may take before it counts as failed.
     callback_timeout_s: float = Field(default=5.0, gt=0)
+    # When False, ordinary payers never decide by themselves: only the customer side
+    # (/sandbox/customer) approves, rejects or pays; undecided requests time out.
+    auto_decide: bool = True
+    # How long an undecided request-to-pay (or pre-approval) waits when auto_decide is off.
+    approval_timeout_s: float = Field(default=300.0, gt=0)
+    # How long an invoice cancellation (DELETE) takes to succeed or fail.
+    cancel_delay_s: float = Field(default=0.5, ge=0)
+    # Every API user's accounts open with these EUR balances.
+    collection_opening_balance: Decimal = Field(default=Decimal("0"), ge=0, allow_inf_nan=False)
+    disbursement_opening_balance: Decimal = Field(default=Decimal("1000000"), ge=0, allow_inf_nan=False)
     preset_api_users: str = ""
     faults: str = ""
 

@@ -8,18 +8,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.requests import Request
 
 from momoflow.logging import get_logger
 from sandbox.faults import FaultInjector
+from sandbox.ledger import Ledger
+from sandbox.lifecycle import Lifecycle
 from sandbox.notifier import CallbackNotifier
 from sandbox.ratelimit import RollingWindowLimiter
-from sandbox.results import request_to_pay_result
+from sandbox.results import Renderer
 from sandbox.settings import SandboxSettings
 from sandbox.stats import SandboxStats
-from sandbox.store import ApiUser, RequestToPay, SandboxStore
+from sandbox.store import ApiUser, SandboxStore
+from sandbox.walltime import WallClock
 
 log = get_logger("sandbox.state")
 
@@ -33,6 +35,8 @@ class SandboxState:
     notifier: CallbackNotifier
     status_limiter: RollingWindowLimiter | None
     clock: Callable[[], float]
+    ledger: Ledger
+    lifecycle: Lifecycle
 
     @classmethod
     def build(cls, settings: SandboxSettings, clock: Callable[[], float] = time.monotonic) -> SandboxState:
@@ -42,12 +46,7 @@ class SandboxState:
             stats.faults_injected += 1
 
         faults = FaultInjector(settings.fault_settings(), on_fault=count_fault)
-
-        def render(payment: RequestToPay, now: float) -> dict[str, Any]:
-            return request_to_pay_result(payment, now, settings.reason_format)
-
         notifier = CallbackNotifier(
-            render=render,
             faults=faults,
             stats=stats,
             clock=clock,
@@ -63,7 +62,26 @@ class SandboxState:
         for preset in settings.preset_users():
             store.add_api_user(ApiUser(preset.user_id, preset.provider_callback_host, preset.product, preset.api_key))
             log.info("preset_api_user_created", api_user_id=preset.user_id, product=preset.product)
-        return cls(settings, store, stats, faults, notifier, limiter, clock)
+        ledger = Ledger(
+            {
+                "collection": settings.collection_opening_balance,
+                "disbursement": settings.disbursement_opening_balance,
+            }
+        )
+        lifecycle = Lifecycle(
+            settings=settings,
+            store=store,
+            ledger=ledger,
+            notifier=notifier,
+            renderer=Renderer(settings.reason_format, WallClock(clock)),
+            clock=clock,
+        )
+        notifier.on_wake = lifecycle.settle
+        return cls(settings, store, stats, faults, notifier, limiter, clock, ledger, lifecycle)
+
+    def settle(self) -> None:
+        """Bring every operation up to the present; every handler calls this before reading."""
+        self.lifecycle.settle()
 
     async def aclose(self) -> None:
         """Stop background work; call it when the app stops (the lifespan does)."""

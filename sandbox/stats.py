@@ -24,8 +24,11 @@ class CallbackCounts:
 @dataclass
 class SandboxStats:
     tokens_issued: Counter[str] = field(default_factory=lambda: Counter({p: 0 for p in PRODUCTS}))
+    # Per X-Reference-Id (lower case), over every creation: request-to-pay, transfer,
+    # pre-approval, invoice and invoice cancellation (DELETE).
     posts_accepted: Counter[str] = field(default_factory=Counter)
     posts_rejected_duplicate: Counter[str] = field(default_factory=Counter)
+    # Answered (200) status GETs per reference id: request-to-pay, transfer, pre-approval, invoice.
     status_gets: Counter[str] = field(default_factory=Counter)
     status_rate_limited: int = 0
     callbacks: CallbackCounts = field(default_factory=CallbackCounts)

@@ -1,17 +1,20 @@
-"""In-memory state: API users, access tokens and request-to-pay transactions.
+"""In-memory state: API users, access tokens and operations.
 
 Nothing survives a restart, as nothing in MTN's sandbox is promised to. The
 store only keeps and finds records; deciding who may see what is the job of
-the callers.
+the callers. Reference ids share one namespace across every kind of
+operation and every API user, so a reused X-Reference-Id is always a 409.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from sandbox.products import Product
-from sandbox.scenarios import Timeline
+from sandbox.records import Invoice, Operation, PreApproval, RequestToPay, party_lookup_id
 
 
 class AlreadyExistsError(KeyError):
@@ -33,35 +36,9 @@ class IssuedToken:
     expires_at: float  # monotonic clock
 
 
-@dataclass(frozen=True)
-class Party:
-    party_id_type: str
-    party_id: str
-
-    def as_json(self) -> dict[str, str]:
-        return {"partyIdType": self.party_id_type, "partyId": self.party_id}
-
-
-@dataclass(frozen=True)
-class RequestToPayInput:
-    """A validated request-to-pay body."""
-
-    amount: Decimal
-    currency: str
-    external_id: str | None
-    payer: Party
-    payer_message: str | None
-    payee_note: str | None
-
-
-@dataclass(frozen=True)
-class RequestToPay:
-    reference_id: str
-    api_user_id: str
-    request: RequestToPayInput
-    timeline: Timeline
-    financial_transaction_id: str  # shown only once SUCCESSFUL
-    callback_url: str | None = field(default=None, repr=False)
+def new_numeric_id() -> str:
+    """A ten-digit numeric string, like the ids MTN's sandbox returns."""
+    return str(1_000_000_000 + secrets.randbelow(9_000_000_000))
 
 
 class SandboxStore:
@@ -70,7 +47,10 @@ class SandboxStore:
     def __init__(self) -> None:
         self._api_users: dict[str, ApiUser] = {}
         self._tokens: dict[str, IssuedToken] = {}
-        self._payments: dict[str, RequestToPay] = {}
+        self._operations: dict[str, Operation] = {}
+        # Requests, pre-approvals and invoices by the id of the customer who must act on them.
+        self._by_customer: defaultdict[str, list[Operation]] = defaultdict(list)
+        self._invoices_by_payment_reference: dict[str, Invoice] = {}
 
     @staticmethod
     def _key(identifier: str) -> str:
@@ -85,6 +65,9 @@ class SandboxStore:
     def api_user(self, user_id: str) -> ApiUser | None:
         return self._api_users.get(self._key(user_id))
 
+    def api_user_ids(self) -> list[str]:
+        return [user.user_id for user in self._api_users.values()]
+
     def add_token(self, token: str, issued: IssuedToken, now: float) -> None:
         if len(self._tokens) >= 10_000:  # keep a long-running sandbox from growing without bound
             self._tokens = {t: i for t, i in self._tokens.items() if i.expires_at > now}
@@ -93,14 +76,42 @@ class SandboxStore:
     def token(self, token: str) -> IssuedToken | None:
         return self._tokens.get(token)
 
-    def add_payment(self, payment: RequestToPay) -> None:
-        key = self._key(payment.reference_id)
-        if key in self._payments:
-            raise AlreadyExistsError(payment.reference_id)
-        self._payments[key] = payment
+    def add_operation(self, operation: Operation) -> None:
+        key = self._key(operation.reference_id)
+        if key in self._operations:
+            raise AlreadyExistsError(operation.reference_id)
+        self._operations[key] = operation
+        customer = _customer_of(operation)
+        if customer is not None:
+            self._by_customer[party_lookup_id(customer)].append(operation)
+        if isinstance(operation, Invoice):
+            self._invoices_by_payment_reference[operation.payment_reference] = operation
 
-    def has_payment(self, reference_id: str) -> bool:
-        return self._key(reference_id) in self._payments
+    def has_operation(self, reference_id: str) -> bool:
+        return self._key(reference_id) in self._operations
 
-    def payment(self, reference_id: str) -> RequestToPay | None:
-        return self._payments.get(self._key(reference_id))
+    def operation(self, reference_id: str) -> Operation | None:
+        return self._operations.get(self._key(reference_id))
+
+    def customer_operations(self, party_id: str) -> Iterator[Operation]:
+        """Requests and pre-approvals addressed to, and invoices meant for, this customer id."""
+        return iter(list(self._by_customer.get(party_lookup_id(party_id), ())))
+
+    def invoice_by_payment_reference(self, payment_reference: str) -> Invoice | None:
+        return self._invoices_by_payment_reference.get(payment_reference.strip())
+
+    def new_payment_reference(self) -> str:
+        while True:
+            candidate = new_numeric_id()
+            if candidate not in self._invoices_by_payment_reference:
+                return candidate
+
+
+def _customer_of(operation: Operation) -> str | None:
+    if isinstance(operation, RequestToPay):
+        return operation.request.party.party_id
+    if isinstance(operation, PreApproval):
+        return operation.request.payer.party_id
+    if isinstance(operation, Invoice):
+        return operation.request.intended_payer.party_id
+    return None

@@ -13,7 +13,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from sandbox.errors import bad_request, platform_error
-from sandbox.store import Party, RequestToPayInput
+from sandbox.records import Party
 
 _UUID4: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.IGNORECASE)
 _ANY_UUID: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
@@ -52,7 +52,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     return data
 
 
-def _optional_string(body: dict[str, Any], name: str) -> str | None:
+def optional_string(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value is None:
         return None
@@ -61,8 +61,8 @@ def _optional_string(body: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def _required_string(body: dict[str, Any], name: str) -> str:
-    value = _optional_string(body, name)
+def required_string(body: dict[str, Any], name: str) -> str:
+    value = optional_string(body, name)
     if value is None or not value.strip():
         raise bad_request(f"Field {name} is required.")
     return value
@@ -85,7 +85,7 @@ def parse_amount(value: Any) -> Decimal:
 
 def check_note(body: dict[str, Any], name: str) -> str | None:
     """payerMessage / payeeNote: optional, at most 160 characters, no ``' & < >``."""
-    value = _optional_string(body, name)
+    value = optional_string(body, name)
     if value is None:
         return None
     if len(value) > MAX_NOTE_LENGTH:
@@ -96,34 +96,27 @@ def check_note(body: dict[str, Any], name: str) -> str | None:
     return value
 
 
+def check_party_id(kind: str, party_id: str, name: str) -> None:
+    """An id that matches its (upper-case) type: digits for MSISDN, an address for EMAIL, a UUID for PARTY_CODE."""
+    if kind == "MSISDN" and not _MSISDN.match(party_id):
+        raise bad_request(f"{name} is not a valid MSISDN (digits only, international format).")
+    if kind == "EMAIL" and not _EMAIL.match(party_id):
+        raise bad_request(f"{name} is not a valid e-mail address.")
+    if kind == "PARTY_CODE" and not _ANY_UUID.match(party_id):
+        raise bad_request(f"{name} is not a valid party code (UUID).")
+
+
 def parse_party(value: Any, name: str) -> Party:
-    """A party whose id matches its type: digits for MSISDN, an address for EMAIL, a UUID for PARTY_CODE."""
+    """A ``{partyIdType, partyId}`` object whose id matches its type."""
     if not isinstance(value, dict):
         raise bad_request(f"Field {name} is required and must be an object.")
-    id_type = _required_string(value, "partyIdType")
-    party_id = _required_string(value, "partyId")
+    id_type = required_string(value, "partyIdType")
+    party_id = required_string(value, "partyId")
     kind = id_type.upper()
     if kind not in PARTY_ID_TYPES:
         raise bad_request(f"Field {name}.partyIdType must be one of MSISDN, EMAIL, PARTY_CODE.")
-    if kind == "MSISDN" and not _MSISDN.match(party_id):
-        raise bad_request(f"Field {name}.partyId is not a valid MSISDN (digits only, international format).")
-    if kind == "EMAIL" and not _EMAIL.match(party_id):
-        raise bad_request(f"Field {name}.partyId is not a valid e-mail address.")
-    if kind == "PARTY_CODE" and not _ANY_UUID.match(party_id):
-        raise bad_request(f"Field {name}.partyId is not a valid party code (UUID).")
+    check_party_id(kind, party_id, f"Field {name}.partyId")
     return Party(id_type, party_id)
-
-
-def parse_request_to_pay(raw: bytes) -> RequestToPayInput:
-    """Validate everything MTN answers with 400; currency is checked later (it is a 500)."""
-    body = parse_json_object(raw)
-    amount = parse_amount(body.get("amount"))
-    currency = _required_string(body, "currency")
-    external_id = _optional_string(body, "externalId")
-    payer = parse_party(body.get("payer"), "payer")
-    payer_message = check_note(body, "payerMessage")
-    payee_note = check_note(body, "payeeNote")
-    return RequestToPayInput(amount, currency, external_id, payer, payer_message, payee_note)
 
 
 def require_sandbox_currency(currency: str) -> None:

@@ -113,6 +113,29 @@ def api_user_result_fields(spec: Spec) -> None:
         schema["properties"].pop("paymentServerUrl", None)
 
 
+def account_holder_answers_a_boolean(spec: Spec) -> None:
+    """``/accountholder/{type}/{id}/active`` files its 200 under a fake media type with no schema;
+    the platform returns ``{"result": true|false}``, the export's own BooleanResult."""
+    operation = spec.get("paths", {}).get("/v1_0/accountholder/{accountHolderIdType}/{accountHolderId}/active", {})
+    if "get" in operation and "BooleanResult" in spec["components"]["schemas"]:
+        operation["get"]["responses"]["200"]["content"] = {
+            "application/json": {"schema": {"$ref": "#/components/schemas/BooleanResult"}}
+        }
+
+
+def id_types_in_lower_case(spec: Spec) -> None:
+    """``basicuserinfo`` enumerates ``MSISDN``, ``Email``, …; every other account-holder path, the
+    clients and the measured sandbox use lower case (``msisdn``). Both spellings are accepted."""
+    for path, operations in spec.get("paths", {}).items():
+        if "/accountholder/" not in path:
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("name") == "accountHolderIdType" and "enum" in schema:
+                    schema["enum"] = sorted({*schema["enum"], *(value.lower() for value in schema["enum"])})
+
+
 CORRECTIONS: list[Callable[[Spec], None]] = [
     only_real_media_types,
     empty_creation_bodies,
@@ -123,6 +146,8 @@ CORRECTIONS: list[Callable[[Spec], None]] = [
     one_invoice_path,
     cancel_invoice_answers_202,
     api_user_result_fields,
+    account_holder_answers_a_boolean,
+    id_types_in_lower_case,
 ]
 
 

@@ -16,9 +16,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from momo.client import CollectionClient, MomoCredentials
+from momo.client import CollectionClient, DisbursementClient, MomoCredentials
 from momo.errors import MomoConflictError, MomoNotFoundError
-from momo.models import Party, PartyIdType, RequestToPay
+from momo.models import CreateInvoice, Party, PartyIdType, PreApproval, RequestToPay, Transfer
 from momo.provisioning import SandboxProvisioning
 from sandbox import SandboxSettings, create_app
 from tests.conformance.corrections import CORRECTIONS, corrected, load
@@ -69,6 +69,52 @@ async def tour() -> AsyncIterator[list[Exchange]]:
         await collection.get_request_to_pay(ref)
         with pytest.raises(MomoNotFoundError):
             await collection.get_request_to_pay(str(uuid.uuid4()))
+
+        payer = Party(party_id_type=PartyIdType.MSISDN, party_id="46733000004")
+        approval = str(uuid.uuid4())
+        await collection.create_preapproval(
+            approval, PreApproval(payer=payer, payer_currency="EUR", payer_message="Plan", validity_time=600)
+        )
+        await collection.get_preapproval(approval)
+        await collection.list_preapprovals("msisdn", "46733000004")
+        await collection.cancel_preapproval(approval)
+
+        invoice = str(uuid.uuid4())
+        await collection.create_invoice(
+            invoice,
+            CreateInvoice(
+                external_id="INV-1",
+                amount=Decimal("30"),
+                currency="EUR",
+                validity_duration="600",
+                intended_payer=Party(party_id_type=PartyIdType.MSISDN, party_id="46733123453"),
+                payee=Party(party_id_type=PartyIdType.MSISDN, party_id="46733000001"),
+                description="Order",
+            ),
+        )
+        await collection.get_invoice(invoice)
+        cancellation = str(uuid.uuid4())
+        await collection.cancel_invoice(invoice, cancellation, "INV-1")
+        await collection.get_invoice(cancellation)
+
+        await collection.get_balance()
+        await collection.get_balance("EUR")
+        await collection.is_account_holder_active("msisdn", "46733000004")
+        await collection.get_basic_user_info("46733000004")
+
+        disbursement_user = await SandboxProvisioning(http, HOST, KEYS["disbursement"]).provision("callbacks.test")
+        disbursement = DisbursementClient(
+            http, HOST, MomoCredentials("disbursement", KEYS["disbursement"], disbursement_user.api_user, disbursement_user.api_key)
+        )
+        transfer = str(uuid.uuid4())
+        await disbursement.transfer(
+            transfer,
+            Transfer(amount=Decimal("5"), currency="EUR", external_id="PAY-1", payee=payer, payer_message="Refund"),
+            "http://callbacks.test/callbacks/y",
+        )
+        await disbursement.get_transfer(transfer)
+        await disbursement.get_balance()
+        await disbursement.is_account_holder_active("email", "someone@example.com")
     await app.state.sandbox.aclose()
     yield recorder.exchanges
 
@@ -94,6 +140,22 @@ async def test_tour_covers_every_endpoint_momoflow_uses(tour: list[Exchange]) ->
         ("POST", "/collection/v1_0/requesttopay", 409),
         ("GET", "/collection/v1_0/requesttopay/{id}", 200),
         ("GET", "/collection/v1_0/requesttopay/{id}", 404),
+        ("POST", "/collection/v2_0/preapproval", 202),
+        ("GET", "/collection/v2_0/preapproval/{id}", 200),
+        ("GET", "/collection/v1_0/preapprovals/msisdn/46733000004", 200),
+        ("DELETE", "/collection/v1_0/preapproval/{id}", 200),
+        ("POST", "/collection/v2_0/invoice", 202),
+        ("GET", "/collection/v2_0/invoice/{id}", 200),
+        ("DELETE", "/collection/v2_0/invoice/{id}", 202),
+        ("GET", "/collection/v1_0/account/balance", 200),
+        ("GET", "/collection/v1_0/account/balance/EUR", 200),
+        ("GET", "/collection/v1_0/accountholder/msisdn/46733000004/active", 200),
+        ("GET", "/collection/v1_0/accountholder/msisdn/46733000004/basicuserinfo", 200),
+        ("POST", "/disbursement/token/", 200),
+        ("POST", "/disbursement/v1_0/transfer", 202),
+        ("GET", "/disbursement/v1_0/transfer/{id}", 200),
+        ("GET", "/disbursement/v1_0/account/balance", 200),
+        ("GET", "/disbursement/v1_0/accountholder/email/someone@example.com/active", 200),
     }
     assert expected <= seen, sorted(expected - seen)
 

@@ -18,6 +18,7 @@ import httpx
 
 from devstack import Stack, StackConfig
 from momoflow.models import PaymentStatus, PaymentTiming
+from momoflow.settings import PaymentDefaults
 from starter.facade import Momoflow
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -56,10 +57,14 @@ async def record(out_dir: Path = HISTORIES) -> list[Path]:
 
             await run("callback-successful", _request("46733999999", "callback-successful"))
             await run("callback-rejected", _request("46733123451", "callback-rejected"))
-            await run("submit-invalid-currency", _request("46733999999", "submit-invalid-currency", "XOF"))
             await _faults(stack, callback_drop_rate=1.0)
             await run("poll-successful", _request("46733999998", "poll-successful"), FAST.model_copy(update={"callback_timeout_s": 2}))
             await _faults(stack, callback_drop_rate=0.0)
+            # A production market's rules in the facade, so the sandbox itself refuses the currency.
+            production = Momoflow(stack.client, config.temporal_settings(), PaymentDefaults(target_environment="mtnivorycoast"))
+            refused = await production.request_to_pay(_request("46733999999", "submit-invalid-currency", "XOF"), timing=FAST)
+            await refused.result()
+            ids["submit-invalid-currency"] = refused.workflow_id
 
             # Never answered: UNKNOWN at the deadline, then settled by an operator.
             unknown = await momoflow.request_to_pay(
@@ -71,15 +76,75 @@ async def record(out_dir: Path = HISTORIES) -> list[Path]:
             await unknown.resolve("FAILED", operator="replay-recorder", reason="fixture: customer never answered")
             ids["unknown-resolved"] = unknown.workflow_id
 
+            # Every other workflow type, once each.
+            payee = {"party_id_type": "MSISDN", "party_id": "46733000002"}
+            transfer = await momoflow.transfer(
+                {"amount": "20", "currency": "EUR", "payee": payee, "external_id": "REPLAY-transfer",
+                 "check_payee": True, "check_balance": True},
+                timing=FAST,
+            )  # fmt: skip
+            approval = await momoflow.pre_approval(
+                {"payer": {"party_id_type": "MSISDN", "party_id": "46733000003"}, "currency": "EUR", "validity_s": 600},
+                key="REPLAY-preapproval",
+                timing=FAST,
+            )
+            invoice_request = {
+                "amount": "30",
+                "currency": "EUR",
+                "payee": {"party_id_type": "MSISDN", "party_id": "46733000001"},
+                "validity_s": 600,
+            }
+            paid = await momoflow.create_invoice(
+                {**invoice_request, "intended_payer": payee, "external_id": "REPLAY-invoice-paid"}, timing=FAST
+            )
+            open_invoice = await momoflow.create_invoice(
+                {**invoice_request, "intended_payer": {"party_id_type": "MSISDN", "party_id": "46733123453"},
+                 "external_id": "REPLAY-invoice-cancelled"},
+                timing=FAST,
+            )  # fmt: skip
+            while not (await open_invoice.status()).details.get("payment_reference"):
+                await asyncio.sleep(0.1)
+            await open_invoice.cancel()
+            approved = await approval.result()
+            for name, handle in (("transfer", transfer), ("invoice-paid", paid), ("invoice-cancelled", open_invoice)):
+                await handle.result()
+                ids[name] = handle.workflow_id
+            ids["preapproval"] = approval.workflow_id
+            paid_state = await paid.result()
+            late_cancel = await momoflow.cancel_invoice(
+                {"invoice_reference_id": paid_state.reference_id, "external_id": "REPLAY-invoice-paid"}, timing=FAST
+            )
+            await late_cancel.result()
+            ids["cancel-invoice-refused"] = late_cancel.workflow_id
+
+            # The synchronous workflows: run each, then find its id.
+            await momoflow.validate_account_holder(payee, product="disbursement")
+            await momoflow.get_balance(product="collection")
+            await momoflow.list_pre_approvals({"party_id_type": "MSISDN", "party_id": "46733000003"})
+            await momoflow.cancel_pre_approval(approved.reference_id)
+            for workflow_type in ("ValidateAccountHolder", "GetBalance", "ListPreApprovals", "CancelPreApproval"):
+                async for execution in stack.client.list_workflows(f'WorkflowType="{workflow_type}"'):
+                    ids[_kebab(workflow_type)] = execution.id
+                    break
+
             written = []
             for name, workflow_id in ids.items():
                 history = await stack.client.get_workflow_handle(workflow_id).fetch_history()
-                path = out_dir / f"request_to_pay-{name}.json"
+                prefix = "" if name in _SYNCHRONOUS or name.startswith(_OWN_PREFIXES) else "request_to_pay-"
+                path = out_dir / f"{prefix}{name}.json"
                 path.write_text(history.to_json())
                 written.append(path)
             return written
         finally:
             stack.stop()
+
+
+_SYNCHRONOUS = {"validate-account-holder", "get-balance", "list-pre-approvals", "cancel-pre-approval"}
+_OWN_PREFIXES = ("transfer", "preapproval", "invoice", "cancel-invoice")
+
+
+def _kebab(name: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
 
 
 def main() -> None:

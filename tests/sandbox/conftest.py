@@ -169,6 +169,11 @@ def fast_settings(**overrides: Any) -> SandboxSettings:
         "callback_timeout_s": 2.0,
         "preset_api_users": "",
         "faults": "",
+        "auto_decide": True,
+        "approval_timeout_s": 300.0,
+        "cancel_delay_s": 0.05,
+        "collection_opening_balance": "0",
+        "disbursement_opening_balance": "1000000",
     }
     values.update(overrides)
     return SandboxSettings(**values)
@@ -202,6 +207,54 @@ def rtp_body(msisdn: str = ORDINARY_PAYER, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+def transfer_body(msisdn: str = ORDINARY_PAYER, **overrides: Any) -> dict[str, Any]:
+    """A valid transfer body paying ``msisdn``."""
+    body: dict[str, Any] = {
+        "amount": "100",
+        "currency": "EUR",
+        "externalId": "payout-1",
+        "payee": {"partyIdType": "MSISDN", "partyId": msisdn},
+        "payerMessage": "Payout 1",
+        "payeeNote": "Thanks",
+    }
+    body.update(overrides)
+    return body
+
+
+def pre_approval_body(msisdn: str = ORDINARY_PAYER, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "payer": {"partyIdType": "MSISDN", "partyId": msisdn},
+        "payerCurrency": "EUR",
+        "payerMessage": "Monthly subscription",
+        "validityTime": 3600,
+    }
+    body.update(overrides)
+    return body
+
+
+def invoice_body(msisdn: str = ORDINARY_PAYER, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "externalId": "invoice-1",
+        "amount": "99.90",
+        "currency": "EUR",
+        "validityDuration": "3600",
+        "intendedPayer": {"partyIdType": "MSISDN", "partyId": msisdn},
+        "payee": {"partyIdType": "MSISDN", "partyId": "46733000001"},
+        "description": "Invoice for order 1",
+    }
+    body.update(overrides)
+    return body
+
+
+# Where each operation kind is created and read.
+PATHS = {
+    "requesttopay": ("collection", "/collection/v1_0/requesttopay"),
+    "transfer": ("disbursement", "/disbursement/v1_0/transfer"),
+    "preapproval": ("collection", "/collection/v2_0/preapproval"),
+    "invoice": ("collection", "/collection/v2_0/invoice"),
+}
+
+
 class ManualClock:
     """A monotonic clock that moves only when told, for stepping through payment states."""
 
@@ -221,6 +274,9 @@ class Harness:
     ORDINARY_PAYER = ORDINARY_PAYER
     Credentials = Credentials
     rtp_body = staticmethod(rtp_body)
+    transfer_body = staticmethod(transfer_body)
+    pre_approval_body = staticmethod(pre_approval_body)
+    invoice_body = staticmethod(invoice_body)
     key = staticmethod(subscription_key)
 
     def __init__(self, settings: SandboxSettings, clock: ManualClock | None = None) -> None:
@@ -308,6 +364,84 @@ class Harness:
             seen.append(body["status"])
             await asyncio.sleep(0.01)
         raise AssertionError(f"{reference_id} never reached {status}; saw {sorted(set(seen))}")
+
+    async def login_disbursement(self, callback_host: str = "127.0.0.1") -> str:
+        """Provision a disbursement user and return a bearer token for it."""
+        return await self.token(await self.provision("disbursement", callback_host))
+
+    async def create(
+        self,
+        kind: str,
+        token: str,
+        body: dict[str, Any],
+        *,
+        reference_id: str | None = None,
+        callback_url: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[str, httpx.Response]:
+        """POST a creation of ``kind`` (see PATHS); returns the reference id and the answer."""
+        product, path = PATHS[kind]
+        reference_id = reference_id or str(uuid.uuid4())
+        extra = {"X-Reference-Id": reference_id}
+        if callback_url is not None:
+            extra["X-Callback-Url"] = callback_url
+        all_headers = {**self.product_headers(token, product, **extra), **(headers or {})}
+        return reference_id, await self.http.post(path, json=body, headers=all_headers)
+
+    async def read(self, kind: str, token: str, reference_id: str) -> httpx.Response:
+        product, path = PATHS[kind]
+        return await self.http.get(f"{path}/{reference_id}", headers=self.product_headers(token, product))
+
+    async def body_of(self, kind: str, token: str, reference_id: str) -> dict[str, Any]:
+        response = await self.read(kind, token, reference_id)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def wait_for(
+        self, kind: str, token: str, reference_id: str, status: str, timeout_s: float = 3.0
+    ) -> dict[str, Any]:
+        """Poll an operation of any kind until it reaches ``status``."""
+        deadline = time.monotonic() + timeout_s
+        seen: list[str] = []
+        while time.monotonic() < deadline:
+            body = await self.body_of(kind, token, reference_id)
+            if body["status"] == status:
+                return body
+            seen.append(body["status"])
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{kind} {reference_id} never reached {status}; saw {sorted(set(seen))}")
+
+    async def cancel_invoice(
+        self,
+        token: str,
+        invoice_reference_id: str,
+        *,
+        external_id: str | None = "invoice-1",
+        reference_id: str | None = None,
+        callback_url: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[str, httpx.Response]:
+        reference_id = reference_id or str(uuid.uuid4())
+        extra = {"X-Reference-Id": reference_id}
+        if callback_url is not None:
+            extra["X-Callback-Url"] = callback_url
+        all_headers = {**self.product_headers(token, **extra), **(headers or {})}
+        body = {} if external_id is None else {"externalId": external_id}
+        response = await self.http.request(
+            "DELETE", f"/collection/v2_0/invoice/{invoice_reference_id}", json=body, headers=all_headers
+        )
+        return reference_id, response
+
+    async def balance(self, token: str, product: str = "collection") -> str:
+        response = await self.http.get(f"/{product}/v1_0/account/balance", headers=self.product_headers(token, product))
+        assert response.status_code == 200, response.text
+        available: str = response.json()["availableBalance"]
+        return available
+
+    async def customer(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call the customer side (``/sandbox/customer`` + ``path``)."""
+        return await self.http.request(method, f"/sandbox/customer{path}", **kwargs)
 
     async def stats(self) -> dict[str, Any]:
         response = await self.http.get("/sandbox/stats")

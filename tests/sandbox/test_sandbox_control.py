@@ -19,6 +19,7 @@ async def test_stats_start_at_zero(sim):
         "status_rate_limited": 0,
         "callbacks": {"sent": 0, "failed": 0, "dropped": 0, "duplicated": 0},
         "faults_injected": 0,
+        "balances": {},
     }
 
 

@@ -91,3 +91,39 @@ def test_command_line_overrides_host_and_port():
     assert (plain.host, plain.port) == ("127.0.0.1", 8090)
     args = parse_args(["--host", "0.0.0.0", "--port", "9000"], defaults)
     assert (args.host, args.port) == ("0.0.0.0", 9000)
+
+
+def test_new_settings_defaults_and_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("SANDBOX_"):
+            monkeypatch.delenv(name)
+    defaults = SandboxSettings()
+    assert defaults.auto_decide is True
+    assert (defaults.approval_timeout_s, defaults.cancel_delay_s) == (300.0, 0.5)
+    assert (str(defaults.collection_opening_balance), str(defaults.disbursement_opening_balance)) == ("0", "1000000")
+
+    monkeypatch.setenv("SANDBOX_AUTO_DECIDE", "false")
+    monkeypatch.setenv("SANDBOX_APPROVAL_TIMEOUT_S", "2.5")
+    monkeypatch.setenv("SANDBOX_CANCEL_DELAY_S", "0")
+    monkeypatch.setenv("SANDBOX_COLLECTION_OPENING_BALANCE", "10.25")
+    monkeypatch.setenv("SANDBOX_DISBURSEMENT_OPENING_BALANCE", "500")
+    configured = SandboxSettings()
+    assert configured.auto_decide is False
+    assert (configured.approval_timeout_s, configured.cancel_delay_s) == (2.5, 0)
+    assert str(configured.collection_opening_balance) == "10.25"
+    assert str(configured.disbursement_opening_balance) == "500"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"approval_timeout_s": 0},
+        {"cancel_delay_s": -1},
+        {"collection_opening_balance": "-1"},
+        {"disbursement_opening_balance": "lots"},
+        {"disbursement_opening_balance": "NaN"},
+    ],
+)
+def test_invalid_new_settings_fail_at_start(values):
+    with pytest.raises(ValidationError):
+        SandboxSettings(**values)

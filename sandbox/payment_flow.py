@@ -1,0 +1,132 @@
+"""Request-to-pay and transfer: from acceptance to SUCCESSFUL or FAILED.
+
+A request-to-pay waits for its payer: a test number's scripted answer, an
+ordinary payer's approval after ``approval_delay_s`` (unless ``auto_decide``
+is off, when only the customer side decides and silence times out), or no
+wait at all when the payer has an active pre-approval for this partner.
+A transfer has no customer decision: the payee's test number decides, and
+otherwise the partner's disbursement account must cover the amount when the
+transfer falls due.
+"""
+
+from __future__ import annotations
+
+from momoflow.logging import get_logger
+from sandbox.lifecycle import Lifecycle
+from sandbox.preapproval_flow import active_pre_approval
+from sandbox.records import RequestToPay, TransactionInput, Transfer
+from sandbox.results import format_amount
+from sandbox.scenarios import SUCCESS, PaymentStatus, Scenario, Timeline, request_to_pay_scenario, transfer_scenario
+from sandbox.store import new_numeric_id
+
+log = get_logger("sandbox.payments")
+
+REJECTED = "APPROVAL_REJECTED"
+TIMED_OUT = "COULD_NOT_PERFORM_TRANSACTION"
+
+
+def start_request_to_pay(
+    life: Lifecycle, reference_id: str, api_user_id: str, request: TransactionInput, callback_url: str | None
+) -> RequestToPay:
+    """Store the payment and plan its outcome."""
+    settings = life.settings
+    now = life.now()
+    scenario = request_to_pay_scenario(request.party.party_id_type, request.party.party_id)
+    timeline = Timeline.plan(scenario, now, settings.approval_delay_s, settings.delayed_approval_s)
+    payment = RequestToPay(
+        reference_id=reference_id,
+        api_user_id=api_user_id,
+        created_at=now,
+        callback_url=callback_url,
+        request=request,
+        pending_from=timeline.pending_from,
+        financial_transaction_id=new_numeric_id(),
+    )
+    life.store.add_operation(payment)
+    plan = scenario.name
+    if scenario is SUCCESS and active_pre_approval(life.store, api_user_id, request.party, now) is not None:
+        plan = "PreApproved"  # "the partner can debit the customer account without authorization"
+        _conclude_payment(life, payment, True, now)
+    elif scenario is SUCCESS and not settings.auto_decide:
+        plan = "WaitsForCustomer"
+        life.plan(now + settings.approval_timeout_s, lambda at: _time_out(life, payment, at), payment)
+    elif timeline.final_at is not None:
+        approve = scenario.outcome is PaymentStatus.SUCCESSFUL
+        life.plan(timeline.final_at, lambda at: _conclude_payment(life, payment, approve, at, scenario.reason), payment)
+    log.info(
+        "request_to_pay_accepted",
+        reference_id=reference_id,
+        api_user_id=api_user_id,
+        amount=format_amount(request.amount),
+        currency=request.currency,
+        payer_masked=request.party.masked(),
+        scenario=plan,
+        has_callback=callback_url is not None,
+    )
+    return payment
+
+
+def decide_request_to_pay(life: Lifecycle, payment: RequestToPay, approve: bool) -> None:
+    """The payer's own answer from the customer side; the caller checked it is still pending."""
+    _conclude_payment(life, payment, approve, life.now(), REJECTED)
+
+
+def _conclude_payment(
+    life: Lifecycle, payment: RequestToPay, approve: bool, at: float, reason: str | None = REJECTED
+) -> None:
+    if payment.is_final:  # the customer answered first
+        return
+    if approve:
+        life.ledger.credit(payment.api_user_id, "collection", payment.request.amount)
+        life.finish(payment, PaymentStatus.SUCCESSFUL, at)
+    else:
+        life.finish(payment, PaymentStatus.FAILED, at, reason)
+
+
+def _time_out(life: Lifecycle, payment: RequestToPay, at: float) -> None:
+    if not payment.is_final:
+        life.finish(payment, PaymentStatus.FAILED, at, TIMED_OUT)
+
+
+def start_transfer(
+    life: Lifecycle, reference_id: str, api_user_id: str, request: TransactionInput, callback_url: str | None
+) -> Transfer:
+    """Store the transfer and plan its outcome; the money moves only when it falls due."""
+    settings = life.settings
+    now = life.now()
+    scenario = transfer_scenario(request.party.party_id_type, request.party.party_id)
+    timeline = Timeline.plan(scenario, now, settings.approval_delay_s, settings.delayed_approval_s)
+    transfer = Transfer(
+        reference_id=reference_id,
+        api_user_id=api_user_id,
+        created_at=now,
+        callback_url=callback_url,
+        request=request,
+        pending_from=timeline.pending_from,
+        financial_transaction_id=new_numeric_id(),
+    )
+    life.store.add_operation(transfer)
+    if timeline.final_at is not None:
+        life.plan(timeline.final_at, lambda at: _conclude_transfer(life, transfer, scenario, at), transfer)
+    log.info(
+        "transfer_accepted",
+        reference_id=reference_id,
+        api_user_id=api_user_id,
+        amount=format_amount(request.amount),
+        currency=request.currency,
+        payee_masked=request.party.masked(),
+        scenario=scenario.name,
+        has_callback=callback_url is not None,
+    )
+    return transfer
+
+
+def _conclude_transfer(life: Lifecycle, transfer: Transfer, scenario: Scenario, at: float) -> None:
+    if transfer.is_final:
+        return
+    if scenario.outcome is PaymentStatus.FAILED:
+        life.finish(transfer, PaymentStatus.FAILED, at, scenario.reason)
+    elif life.ledger.try_debit(transfer.api_user_id, "disbursement", transfer.request.amount):
+        life.finish(transfer, PaymentStatus.SUCCESSFUL, at)
+    else:
+        life.finish(transfer, PaymentStatus.FAILED, at, "NOT_ENOUGH_FUNDS")

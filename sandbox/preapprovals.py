@@ -1,0 +1,88 @@
+"""Collection pre-approvals: request (v2), status (v2), list and cancel (v1).
+
+A pre-approval's status body keeps the outcome of the request (SUCCESSFUL
+stays SUCCESSFUL); what happens to the mandate afterwards (cancelled,
+expired) shows in the list, whose entries carry MTN's mandate statuses.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sandbox.bodies import parse_pre_approval
+from sandbox.creation import accepted, begin_creation, callback_target
+from sandbox.errors import bad_request, platform_error
+from sandbox.guard import admit_product_call
+from sandbox.lookup import owned_operation, path_reference_id, status_lookup
+from sandbox.preapproval_flow import cancel_pre_approval, start_pre_approval
+from sandbox.records import PreApproval, party_lookup_id
+from sandbox.scenarios import NO_PRE_APPROVALS_LISTED
+from sandbox.state import sandbox_state
+from sandbox.validation import check_party_id, require_sandbox_currency
+
+# Path type → the partyIdType it matches; alias matches a payer id of any type.
+LIST_ID_TYPES: Final[dict[str, str | None]] = {"msisdn": "MSISDN", "email": "EMAIL", "id": "PARTY_CODE", "alias": None}
+
+
+async def create_pre_approval(request: Request) -> Response:
+    state = sandbox_state(request)
+    token, reference_id, body = await begin_creation(request, "collection", state, parse_pre_approval)
+    require_sandbox_currency(body.currency)
+    user, callback_url = callback_target(request, state, token)
+    start_pre_approval(state.lifecycle, reference_id, user.user_id, body, callback_url)
+    return accepted(state, reference_id)
+
+
+async def get_pre_approval(request: Request) -> Response:
+    state = sandbox_state(request)
+    approval = await status_lookup(request, "collection", state, (PreApproval,))
+    return JSONResponse(state.lifecycle.renderer.body(approval, state.clock()))
+
+
+async def list_pre_approvals(request: Request) -> Response:
+    state = sandbox_state(request)
+    token = await admit_product_call(request, "collection", state)
+    id_type = request.path_params["id_type"].lower()
+    holder_id = request.path_params["holder_id"]
+    if id_type not in LIST_ID_TYPES:
+        raise bad_request("accountHolderIdType must be one of msisdn, email, id, alias.")
+    if id_type in ("msisdn", "email"):
+        check_party_id(id_type.upper(), holder_id, "accountHolderId")
+    state.settle()
+    if id_type == "msisdn" and holder_id == NO_PRE_APPROVALS_LISTED:
+        return JSONResponse([])
+    party_kind = LIST_ID_TYPES[id_type]
+    now = state.clock()
+    entries = [
+        state.lifecycle.renderer.pre_approval_details(operation, now)
+        for operation in state.store.customer_operations(holder_id)
+        if isinstance(operation, PreApproval)
+        and operation.owned_by(token.api_user_id)
+        and (party_kind is None or operation.request.payer.kind == party_kind)
+        and operation.request.payer.lookup_id == party_lookup_id(holder_id)
+    ]
+    return JSONResponse(entries)
+
+
+async def delete_pre_approval(request: Request) -> Response:
+    state = sandbox_state(request)
+    token = await admit_product_call(request, "collection", state)
+    reference_id = path_reference_id(request, "pre_approval_id")
+    approval = owned_operation(state, token, reference_id, (PreApproval,))
+    assert isinstance(approval, PreApproval)
+    if not approval.is_active_at(state.clock()):
+        raise platform_error(400, "NOT_ALLOWED", "Pre-approval is not active.")
+    cancel_pre_approval(state.lifecycle, approval)
+    return Response(status_code=200)
+
+
+routes = [
+    Route("/collection/v2_0/preapproval", create_pre_approval, methods=["POST"]),
+    Route("/collection/v2_0/preapproval/{reference_id}", get_pre_approval, methods=["GET"]),
+    Route("/collection/v1_0/preapprovals/{id_type}/{holder_id}", list_pre_approvals, methods=["GET"]),
+    Route("/collection/v1_0/preapproval/{pre_approval_id}", delete_pre_approval, methods=["DELETE"]),
+]
