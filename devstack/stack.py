@@ -152,6 +152,7 @@ class Stack:
                 "CALLBACK_HOST": c.host,
                 "CALLBACK_PORT": str(c.gateway_port),
                 "CODEC_KEYS": self.codec_keys,
+                "CODEC_KEYS_FILE": "",
                 "CODEC_HOST": c.host,
                 "CODEC_PORT": str(c.codec_port),
             }

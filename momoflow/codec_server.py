@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=settings.port)
     args = parser.parse_args()
     configure_logging("codec_server")
-    keys = settings.keys.get_secret_value()
+    keys = settings.key_spec()
     if not keys:
         raise SystemExit("CODEC_KEYS is not set: there is nothing to decrypt")
     origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]

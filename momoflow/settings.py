@@ -6,6 +6,8 @@ credentials and the sandbox never sees Temporal settings.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -95,9 +97,20 @@ class CodecSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CODEC_", extra="ignore")
 
     keys: SecretStr = SecretStr("")
+    # Read when ``keys`` is empty; ``make run`` keeps its key there, so a shell in the project
+    # folder talks to the local stack without exporting anything.
+    keys_file: str = "data/codec-keys"
     host: str = "127.0.0.1"
     port: int = Field(default=8092, ge=0, le=65535)
     # When set, the codec server requires ``Authorization: Bearer <token>``.
     server_token: SecretStr = SecretStr("")
     # Web UI origins allowed to call the codec server from the browser.
     cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
+
+    def key_spec(self) -> str:
+        """The configured keys, or the key file's content when no keys are set."""
+        keys = self.keys.get_secret_value().strip()
+        if keys or not self.keys_file:
+            return keys
+        path = Path(self.keys_file)
+        return path.read_text().strip() if path.is_file() else ""

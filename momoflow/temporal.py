@@ -16,5 +16,5 @@ async def connect(settings: TemporalSettings | None = None, codec: CodecSettings
     return await Client.connect(
         settings.address,
         namespace=settings.namespace,
-        data_converter=with_codec(pydantic_data_converter, codec.keys.get_secret_value()),
+        data_converter=with_codec(pydantic_data_converter, codec.key_spec()),
     )

@@ -314,3 +314,12 @@ def main(argv: list[str] | None = None) -> int:
     except OperationFailed as exc:
         print(f"refused by MoMo: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyError as exc:
+        if "binary/encrypted" not in str(exc):
+            raise
+        print(
+            "error: the workflow's data is encrypted and no key is configured: set CODEC_KEYS"
+            " (make run keeps its key in data/codec-keys, read from the project folder)",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT

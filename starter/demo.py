@@ -252,6 +252,9 @@ async def _fill(row: Row, run: Callable[[], Awaitable[Any]]) -> None:
     except TimeoutError:
         row.actual = "no answer in 120 s"
         return
+    except Exception as exc:  # one broken scenario must not hide the others
+        row.actual = f"error: {type(exc).__name__}: {exc}"
+        return
     if isinstance(result, PaymentState):
         row.actual = outcome(result)
         row.detail = result.details.get("payment_reference", "") or result.details.get("expiration_date_time", "")
@@ -280,7 +283,11 @@ async def run_demo(momoflow: Momoflow) -> int:
     lifecycle_rows: list[Row] = []
 
     async def lifecycle() -> None:
-        for scenario, expected, actual in await demo.pre_approval_lifecycle():
+        try:
+            steps = await demo.pre_approval_lifecycle()
+        except Exception as exc:  # shown as a failed row, like any other scenario
+            steps = [("approve, list, cancel", "cancelled", f"error: {type(exc).__name__}: {exc}")]
+        for scenario, expected, actual in steps:
             lifecycle_rows.append(Row("Pre-Approval", scenario, expected, actual))
 
     print(f"Running {len(planned) + 5} scenarios across all seven use cases…", flush=True)
