@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import httpx
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from momo.tokens import TokenCache
 from momoflow.logging import configure_logging, get_logger
@@ -31,6 +32,16 @@ from workflows.pre_approval import PreApprovalWorkflow
 from workflows.pre_approval_admin import CancelPreApprovalWorkflow, ListPreApprovalsWorkflow
 from workflows.request_to_pay import RequestToPayWorkflow
 from workflows.transfer import TransferWorkflow
+
+# Temporal's sandbox re-imports a workflow's module, and every module it imports that is not
+# passed through, for each workflow run. The shared pattern code holds no module state, so
+# the production worker loads it once: measured with `python -m bench`, this took 17% off the
+# worker's CPU per payment. Workflow and replay tests keep the strict default sandbox, so
+# non-deterministic code in these modules is still caught there.
+SHARED_WORKFLOW_MODULES = ("workflows.payment_pattern", "workflows.synchronous")
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(*SHARED_WORKFLOW_MODULES)
+)
 
 WORKFLOWS = [
     RequestToPayWorkflow,
@@ -59,6 +70,7 @@ async def run_worker(stop: asyncio.Event) -> None:
                 client,
                 task_queue=temporal.task_queue,
                 workflows=WORKFLOWS,
+                workflow_runner=WORKFLOW_RUNNER,
                 activities=[function for group in groups for function in group.main],
                 graceful_shutdown_timeout=_shutdown_grace(),
             )

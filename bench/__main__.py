@@ -1,0 +1,72 @@
+"""``python -m bench``: momoflow's full payment path against bare Temporal, in one run.
+
+Prints one JSON object on stdout; progress goes to stderr. See bench/runner.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from bench.runner import BenchConfig, run_bench
+
+
+def parse_args(argv: list[str] | None = None) -> BenchConfig:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--n", type=int, default=500, help="payments per round, all started at once (default 500)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each kind, alternating (default 3)")
+    parser.add_argument(
+        "--pending", type=int, default=0, help="backlog mode: park this many never-answered payments and measure them"
+    )
+    parser.add_argument("--warmup", type=int, default=20, help="untimed payments of each kind first (default 20)")
+    parser.add_argument(
+        "--status-rate",
+        type=float,
+        default=1000.0,
+        help="MOMO_STATUS_CHECKS_PER_SECOND for both workers (default 1000, i.e. no cap; production uses 8)",
+    )
+    parser.add_argument("--profile", type=Path, help="also run one untimed full-path round under py-spy, raw output here")
+    parser.add_argument("--profile-rate", type=int, default=100, help="py-spy samples per second (default 100)")
+    parser.add_argument("--data-dir", type=Path, help="keep the stack's database and logs here instead of a temp dir")
+    parser.add_argument("--round-timeout", type=float, help="give up on a round after this many seconds")
+    parser.add_argument("--start-concurrency", type=int, default=200, help="backlog payments being started at once")
+    args = parser.parse_args(argv)
+    if args.n < 1 or args.rounds < 1 or args.pending < 0 or args.warmup < 0:
+        parser.error("--n and --rounds must be at least 1; --pending and --warmup at least 0")
+    return BenchConfig(
+        n=args.n,
+        rounds=args.rounds,
+        pending=args.pending,
+        warmup=args.warmup,
+        status_rate=args.status_rate,
+        profile=args.profile.resolve() if args.profile else None,
+        profile_rate=args.profile_rate,
+        data_dir=args.data_dir,
+        start_concurrency=args.start_concurrency,
+        round_timeout_s=args.round_timeout,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_args(argv)
+    code = 0
+    try:
+        result = asyncio.run(run_bench(config))
+        if result.get("errors"):
+            code = 1
+        sys.stdout.write(json.dumps(result) + "\n")
+    except BaseException as exc:  # noqa: BLE001 - report anything, then leave hard
+        print(f"[bench] failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        code = 130 if isinstance(exc, KeyboardInterrupt) else 2
+    return code
+
+
+if __name__ == "__main__":
+    exit_code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(exit_code)  # the Temporal SDK's native runtime can crash at interpreter exit

@@ -1,0 +1,66 @@
+"""``python -m bench`` end to end with tiny numbers: every key is there and the values are sane."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.integration]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+REQUIRED = {
+    "n",
+    "rounds",
+    "machine",
+    "full_payments_per_s",
+    "baseline_payments_per_s",
+    "throughput_ratio",
+    "full_p50_ms",
+    "full_p99_ms",
+    "baseline_p50_ms",
+    "baseline_p99_ms",
+    "posts_per_payment",
+    "gets_per_payment",
+    "tokens_minted",
+    "duplicate_posts",
+    "worker_peak_rss_mb",
+    "rss_kb_per_pending",
+    "db_kb_per_pending",
+}
+
+
+def test_bench_prints_one_complete_json_object() -> None:
+    argv = [sys.executable, "-m", "bench", "--n", "10", "--rounds", "1", "--warmup", "3", "--pending", "20"]
+    done = subprocess.run(argv, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stdout  # progress goes to stderr, only the result to stdout
+    result = json.loads(lines[0])
+
+    assert REQUIRED <= result.keys(), REQUIRED - result.keys()
+    assert (result["n"], result["rounds"], result["pending"]) == (10, 1, 20)
+    assert {"cpu_count", "python", "platform"} <= result["machine"].keys()
+
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["outcomes"] == {"SUCCESSFUL": 10}
+    assert result["full_payments_per_s"] > 0
+    assert result["baseline_payments_per_s"] > 0
+    assert result["throughput_ratio"] > 0
+    assert 0 < result["full_p50_ms"] <= result["full_p99_ms"]
+    assert 0 < result["baseline_p50_ms"] <= result["baseline_p99_ms"]
+
+    assert result["duplicate_posts"] == 0
+    assert result["posts_per_payment"] >= 1
+    assert result["gets_per_payment"] >= 1
+    assert result["tokens_minted"] >= 1
+    assert result["worker_peak_rss_mb"] > 0
+
+    assert result["backlog"]["pending_reached"] == 20
+    assert math.isfinite(result["rss_kb_per_pending"])
+    assert result["db_kb_per_pending"] >= 0
