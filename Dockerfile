@@ -11,6 +11,7 @@ COPY callbacks callbacks
 COPY sandbox sandbox
 COPY starter starter
 COPY devstack devstack
+COPY bench bench
 COPY worker.py ./
 RUN pip install --no-cache-dir . && useradd --system momoflow
 USER momoflow

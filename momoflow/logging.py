@@ -19,9 +19,6 @@ import temporalio.workflow
 
 from momoflow.masking import mask_event
 
-_configured = False
-
-
 def _flatten_temporal(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     """Lift the ids Temporal attaches to log records to top-level fields."""
     for key in ("temporal_workflow", "temporal_activity"):
@@ -35,7 +32,6 @@ def _flatten_temporal(_logger: Any, _method: str, event: dict[str, Any]) -> dict
 
 def configure_logging(service: str, level: str | None = None) -> None:
     """Route structlog and stdlib logging to JSON lines on stderr."""
-    global _configured
     level_name = (level or os.environ.get("LOG_LEVEL", "INFO")).upper()
 
     def add_service(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +73,6 @@ def configure_logging(service: str, level: str | None = None) -> None:
     # Temporal's loggers would append their info dict to the message; the ids are fields already.
     temporalio.workflow.logger.workflow_info_on_message = False
     temporalio.activity.logger.activity_info_on_message = False
-    _configured = True
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
