@@ -11,18 +11,18 @@ from typing import Any
 
 from temporalio import activity
 
-from activities import names
+from momoflow import contract
 from activities.errors import to_application_error
 from momo.client import MomoHttp
 from momo.errors import MomoError, MomoNotFoundError
-from momoflow.activity_io import AccountBalance, AccountHolder, AccountHolderCheck, BalanceCheck
+from momoflow.contract import AccountBalance, AccountHolder, AccountHolderCheck, BalanceCheck
 from momo.models import PartyIdType
 
 
 def account_activities(client: MomoHttp) -> list[Callable[..., Any]]:
     product = client.product
 
-    @activity.defn(name=names.balance(product))
+    @activity.defn(name=contract.balance(product))
     async def get_balance(check: BalanceCheck) -> AccountBalance:
         try:
             balance = await client.get_balance(check.currency)
@@ -30,7 +30,7 @@ def account_activities(client: MomoHttp) -> list[Callable[..., Any]]:
             raise to_application_error(exc) from exc
         return AccountBalance(available_balance=balance.available_balance, currency=balance.currency)
 
-    @activity.defn(name=names.account_holder(product))
+    @activity.defn(name=contract.account_holder(product))
     async def check_account_holder(check: AccountHolderCheck) -> AccountHolder:
         party = check.party
         try:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from activities import names
+from momoflow import contract
 from activities.errors import to_application_error
 from activities.operations import report_status, require_final, submit_once
 from momo.client import CollectionClient
 from momo.errors import MomoError
 from momo.models import CreateInvoice, InvoiceResult, PreApproval, PreApprovalResult, RequestToPay, RequestToPayResult
 from momo.models import Party as WireParty
-from momoflow.activity_io import (
+from momoflow.contract import (
     PreApprovalCancellation,
     PreApprovalEntry,
     PreApprovalListing,
@@ -69,7 +69,7 @@ class CollectionActivities:
 
     # -- Request to Pay -----------------------------------------------------------------------
 
-    @activity.defn(name=names.REQUEST_TO_PAY.submit)
+    @activity.defn(name=contract.REQUEST_TO_PAY.submit)
     async def submit_request_to_pay(self, submit: SubmitRequestToPay) -> bool:
         request = submit.request
         body = RequestToPay(
@@ -85,17 +85,17 @@ class CollectionActivities:
             "request_to_pay", submit.reference_id, lambda: self._client.request_to_pay(submit.reference_id, body, url)
         )
 
-    @activity.defn(name=names.REQUEST_TO_PAY.get_status)
+    @activity.defn(name=contract.REQUEST_TO_PAY.get_status)
     async def get_request_to_pay_status(self, check: StatusCheck) -> ProviderStatus:
         return await report_status(lambda: self._client.get_request_to_pay(check.reference_id), _transaction_status)
 
-    @activity.defn(name=names.REQUEST_TO_PAY.await_final)
+    @activity.defn(name=contract.REQUEST_TO_PAY.await_final)
     async def await_final_request_to_pay(self, check: StatusCheck) -> ProviderStatus:
         return await require_final(lambda: self._client.get_request_to_pay(check.reference_id), _transaction_status)
 
     # -- Pre-Approval -------------------------------------------------------------------------
 
-    @activity.defn(name=names.PRE_APPROVAL.submit)
+    @activity.defn(name=contract.PRE_APPROVAL.submit)
     async def submit_preapproval(self, submit: SubmitPreApproval) -> bool:
         request = submit.request
         body = PreApproval(
@@ -109,15 +109,15 @@ class CollectionActivities:
             "preapproval", submit.reference_id, lambda: self._client.create_preapproval(submit.reference_id, body, url)
         )
 
-    @activity.defn(name=names.PRE_APPROVAL.get_status)
+    @activity.defn(name=contract.PRE_APPROVAL.get_status)
     async def get_preapproval_status(self, check: StatusCheck) -> ProviderStatus:
         return await report_status(lambda: self._client.get_preapproval(check.reference_id), _preapproval_status)
 
-    @activity.defn(name=names.PRE_APPROVAL.await_final)
+    @activity.defn(name=contract.PRE_APPROVAL.await_final)
     async def await_final_preapproval(self, check: StatusCheck) -> ProviderStatus:
         return await require_final(lambda: self._client.get_preapproval(check.reference_id), _preapproval_status)
 
-    @activity.defn(name=names.LIST_PREAPPROVALS)
+    @activity.defn(name=contract.LIST_PREAPPROVALS)
     async def list_preapprovals(self, listing: PreApprovalListing) -> list[PreApprovalEntry]:
         party = listing.party
         try:
@@ -137,7 +137,7 @@ class CollectionActivities:
             for item in found
         ]
 
-    @activity.defn(name=names.CANCEL_PREAPPROVAL)
+    @activity.defn(name=contract.CANCEL_PREAPPROVAL)
     async def cancel_preapproval(self, cancellation: PreApprovalCancellation) -> bool:
         try:
             await self._client.cancel_preapproval(cancellation.pre_approval_id)
@@ -147,7 +147,7 @@ class CollectionActivities:
 
     # -- Invoice ------------------------------------------------------------------------------
 
-    @activity.defn(name=names.INVOICE.submit)
+    @activity.defn(name=contract.INVOICE.submit)
     async def submit_invoice(self, submit: SubmitInvoice) -> bool:
         request = submit.request
         body = CreateInvoice(
@@ -164,15 +164,15 @@ class CollectionActivities:
             "invoice", submit.reference_id, lambda: self._client.create_invoice(submit.reference_id, body, url)
         )
 
-    @activity.defn(name=names.INVOICE.get_status)
+    @activity.defn(name=contract.INVOICE.get_status)
     async def get_invoice_status(self, check: StatusCheck) -> ProviderStatus:
         return await report_status(lambda: self._client.get_invoice(check.reference_id), _invoice_status)
 
-    @activity.defn(name=names.INVOICE.await_final)
+    @activity.defn(name=contract.INVOICE.await_final)
     async def await_final_invoice(self, check: StatusCheck) -> ProviderStatus:
         return await require_final(lambda: self._client.get_invoice(check.reference_id), _invoice_status)
 
-    @activity.defn(name=names.INVOICE_CANCELLATION.submit)
+    @activity.defn(name=contract.INVOICE_CANCELLATION.submit)
     async def submit_invoice_cancellation(self, submit: SubmitInvoiceCancellation) -> bool:
         url = self._callback_url(submit.reference_id)
         return await submit_once(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from activities import names
+from momoflow import contract
 from activities.collection import wire_party
 from activities.operations import report_status, require_final, submit_once
 from momo.client import DisbursementClient
 from momo.models import Transfer, TransferResult
-from momoflow.activity_io import ProviderStatus, StatusCheck, SubmitTransfer
+from momoflow.contract import ProviderStatus, StatusCheck, SubmitTransfer
 from momoflow.callback_tokens import CallbackSigner
 
 
@@ -27,7 +27,7 @@ class DisbursementActivities:
         self._signer = signer
         self._callback_base_url = callback_base_url
 
-    @activity.defn(name=names.TRANSFER.submit)
+    @activity.defn(name=contract.TRANSFER.submit)
     async def submit_transfer(self, submit: SubmitTransfer) -> bool:
         request = submit.request
         body = Transfer(
@@ -41,11 +41,11 @@ class DisbursementActivities:
         url = self._signer.url(self._callback_base_url, activity.info().workflow_id, submit.reference_id)
         return await submit_once("transfer", submit.reference_id, lambda: self._client.transfer(submit.reference_id, body, url))
 
-    @activity.defn(name=names.TRANSFER.get_status)
+    @activity.defn(name=contract.TRANSFER.get_status)
     async def get_transfer_status(self, check: StatusCheck) -> ProviderStatus:
         return await report_status(lambda: self._client.get_transfer(check.reference_id), _transfer_status)
 
-    @activity.defn(name=names.TRANSFER.await_final)
+    @activity.defn(name=contract.TRANSFER.await_final)
     async def await_final_transfer(self, check: StatusCheck) -> ProviderStatus:
         return await require_final(lambda: self._client.get_transfer(check.reference_id), _transfer_status)
 

@@ -14,7 +14,7 @@ from temporalio import activity
 
 from activities.errors import still_pending, to_application_error
 from momo.errors import MomoConflictError, MomoError, MomoNotFoundError
-from momoflow.activity_io import ProviderStatus
+from momoflow.contract import ProviderStatus
 from momoflow.logging import get_logger
 
 log = get_logger("activities")

@@ -40,7 +40,7 @@ async def run_worker(stop: asyncio.Event) -> None:
     )
     status = Worker(
         client,
-        task_queue=temporal.status_task_queue,
+        task_queue=temporal.status_queue("collection"),
         activities=[noop_get_status],
         max_task_queue_activities_per_second=momo.status_checks_per_second,
         graceful_shutdown_timeout=_shutdown_grace(),

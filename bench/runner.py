@@ -44,6 +44,7 @@ from bench.baseline_worker import READY_LINE
 from bench.measure import cpu_seconds, machine, median, memory, percentile, sqlite_bytes
 from devstack import Stack, StackConfig
 from devstack.processes import Check, ManagedProcess
+from momoflow.contract import status_task_queue
 from momoflow.models import PaymentStatus, PaymentTiming
 from starter.facade import Momoflow
 
@@ -55,7 +56,7 @@ PAYER_BASE = 46700000000
 NEVER_ANSWERS = "46733123453"
 
 BASELINE_QUEUE = "bench-baseline"
-BASELINE_STATUS_QUEUE = "bench-baseline-status"
+BASELINE_STATUS_QUEUE = status_task_queue(BASELINE_QUEUE, "collection")
 
 # Long enough that every full-path payment is finished by its callback, never by polling.
 CALLBACK_PATH_TIMING = PaymentTiming(callback_timeout_s=600, poll_interval_s=30, deadline_s=1800)
@@ -157,7 +158,6 @@ class Bench:
         env = {
             **self.stack.worker_env(),
             "TEMPORAL_TASK_QUEUE": BASELINE_QUEUE,
-            "TEMPORAL_STATUS_TASK_QUEUE": BASELINE_STATUS_QUEUE,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
         }
         log = self.data_dir / "logs" / "baseline-worker.log"

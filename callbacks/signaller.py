@@ -9,7 +9,8 @@ from typing import Protocol
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from momoflow.models import PROVIDER_CALLBACK_SIGNAL, ProviderCallback
+from momoflow.contract import PROVIDER_CALLBACK_SIGNAL
+from momoflow.models import ProviderCallback
 from momoflow.settings import TemporalSettings
 from momoflow.temporal import connect
 

@@ -44,7 +44,6 @@ class StackConfig:
     gateway_port: int = 8091
     namespace: str = "default"
     task_queue: str = "momoflow"
-    status_task_queue: str = "momoflow-status"
     collection_subscription_key: str = "sandbox-collection-key"
     disbursement_subscription_key: str = "sandbox-disbursement-key"
     callback_secrets: str = "dev:insecure-development-secret-change-me"
@@ -93,7 +92,6 @@ class StackConfig:
             address=self.temporal_address,
             namespace=self.namespace,
             task_queue=self.task_queue,
-            status_task_queue=self.status_task_queue,
         )
 
 
@@ -146,7 +144,6 @@ class Stack:
                 "TEMPORAL_ADDRESS": c.temporal_address,
                 "TEMPORAL_NAMESPACE": c.namespace,
                 "TEMPORAL_TASK_QUEUE": c.task_queue,
-                "TEMPORAL_STATUS_TASK_QUEUE": c.status_task_queue,
                 "CALLBACK_SECRETS": c.callback_secrets,
                 "CALLBACK_PUBLIC_URL": c.gateway_url,
                 "CALLBACK_HOST": c.host,

@@ -16,11 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_valida
 from momo.models import PartyIdType
 from momoflow.validation import EMAIL, MSISDN, PARTY_CODE
 
-# Message names every payment workflow understands.
-PROVIDER_CALLBACK_SIGNAL = "provider_callback"
-STATUS_QUERY = "status"
-RESOLVE_UPDATE = "resolve"
-
 Money = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")]
 
 

@@ -190,8 +190,9 @@ class CancelPreApprovalRequest(_Request):
 
 class _PatternInput(BaseModel):
     timing: PaymentTiming = PaymentTiming()
-    # Status checks run on their own task queue so the server can rate-limit them per credential.
-    status_task_queue: str | None = None
+    # Ignored: the worker derives the status-check queue (``contract.status_task_queue``). Kept
+    # only so that inputs of payments started before that still decode and replay.
+    status_task_queue: str | None = Field(default=None, exclude=True)
 
 
 class RequestToPayInput(_PatternInput):

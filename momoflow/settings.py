@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from momoflow.contract import status_task_queue
+
 
 class TemporalSettings(BaseSettings):
     """Where the Temporal server is and which task queues momoflow uses."""
@@ -20,12 +22,11 @@ class TemporalSettings(BaseSettings):
     address: str = "127.0.0.1:7233"
     namespace: str = "default"
     task_queue: str = "momoflow"
-    # Status GETs run on one queue per product (``<prefix>-collection``, …) so the server can
-    # cap their rate per credential.
-    status_task_queue: str = "momoflow-status"
 
     def status_queue(self, product: str) -> str:
-        return f"{self.status_task_queue}-{product}"
+        """Status GETs run on one queue per product, derived from the main queue, so the server
+        can cap their rate per credential and no caller can route around it."""
+        return status_task_queue(self.task_queue, product)
 
 
 class MomoSettings(BaseSettings):

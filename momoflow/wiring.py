@@ -16,7 +16,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities import names
+from momoflow import contract
 from activities.accounts import account_activities
 from activities.collection import CollectionActivities
 from activities.disbursement import DisbursementActivities
@@ -29,19 +29,19 @@ from momoflow.settings import CallbackSettings, MomoSettings
 # Per product: the activity names it serves, and which of them are status checks.
 PRODUCT_ACTIVITIES: dict[Product, list[str]] = {
     Product.COLLECTION: [
-        *(getattr(names.REQUEST_TO_PAY, f) for f in ("submit", "get_status", "await_final")),
-        *(getattr(names.PRE_APPROVAL, f) for f in ("submit", "get_status", "await_final")),
-        *(getattr(names.INVOICE, f) for f in ("submit", "get_status", "await_final")),
-        names.INVOICE_CANCELLATION.submit,
-        names.LIST_PREAPPROVALS,
-        names.CANCEL_PREAPPROVAL,
-        names.balance("collection"),
-        names.account_holder("collection"),
+        *(getattr(contract.REQUEST_TO_PAY, f) for f in ("submit", "get_status", "await_final")),
+        *(getattr(contract.PRE_APPROVAL, f) for f in ("submit", "get_status", "await_final")),
+        *(getattr(contract.INVOICE, f) for f in ("submit", "get_status", "await_final")),
+        contract.INVOICE_CANCELLATION.submit,
+        contract.LIST_PREAPPROVALS,
+        contract.CANCEL_PREAPPROVAL,
+        contract.balance("collection"),
+        contract.account_holder("collection"),
     ],
     Product.DISBURSEMENT: [
-        *(getattr(names.TRANSFER, f) for f in ("submit", "get_status", "await_final")),
-        names.balance("disbursement"),
-        names.account_holder("disbursement"),
+        *(getattr(contract.TRANSFER, f) for f in ("submit", "get_status", "await_final")),
+        contract.balance("disbursement"),
+        contract.account_holder("disbursement"),
     ],
 }
 
@@ -95,7 +95,7 @@ def build_activities(
         group = ProductActivities(product=product, configured=creds is not None)
         if creds is None:
             for name in PRODUCT_ACTIVITIES[product]:
-                queue = group.status if name in names.STATUS_ACTIVITIES else group.main
+                queue = group.status if name in contract.STATUS_ACTIVITIES else group.main
                 queue.append(_not_configured(product, name))
         else:
             options: dict[str, Any] = {"target_environment": momo.target_environment, "tokens": tokens}

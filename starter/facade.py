@@ -21,8 +21,9 @@ from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, Work
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from momoflow.activity_io import AccountBalance, AccountHolder, PreApprovalEntry
-from momoflow.models import RESOLVE_UPDATE, STATUS_QUERY, Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution
+from momoflow.contract import AccountBalance, AccountHolder, PreApprovalEntry
+from momoflow.contract import CANCEL_UPDATE, RESOLVE_UPDATE, STATUS_QUERY
+from momoflow.models import Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution
 from momoflow.operations import (
     AccountHolderQuery,
     BalanceQuery,
@@ -45,7 +46,7 @@ from momoflow.validation import check_sandbox_currency, validate_key
 from workflows.account_holder import ValidateAccountHolderWorkflow
 from workflows.balance import GetBalanceWorkflow
 from workflows.cancel_invoice import CancelInvoiceWorkflow
-from workflows.invoice import CANCEL_UPDATE, InvoiceWorkflow
+from workflows.invoice import InvoiceWorkflow
 from workflows.pre_approval import PreApprovalWorkflow
 from workflows.pre_approval_admin import CancelPreApprovalWorkflow, ListPreApprovalsWorkflow
 from workflows.request_to_pay import RequestToPayWorkflow
@@ -233,7 +234,7 @@ class Momoflow:
         parsed = parse(RequestToPayRequest, request)
         self._environment_rules(parsed.currency)
         inp = RequestToPayInput(
-            request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.COLLECTION)
+            request=parsed, timing=timing or default_timing(self._defaults)
         )
         workflow_id = await self._start(RequestToPayWorkflow.run, "rtp", key or parsed.external_id, parsed, inp)
         return self.handle(workflow_id)
@@ -245,7 +246,7 @@ class Momoflow:
         parsed = parse(TransferRequest, request)
         self._environment_rules(parsed.currency)
         inp = TransferInput(
-            request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.DISBURSEMENT)
+            request=parsed, timing=timing or default_timing(self._defaults)
         )
         workflow_id = await self._start(TransferWorkflow.run, "transfer", key or parsed.external_id, parsed, inp)
         return self.handle(workflow_id)
@@ -257,7 +258,7 @@ class Momoflow:
         parsed = parse(PreApprovalRequest, request)
         self._environment_rules(parsed.currency)
         inp = PreApprovalInput(
-            request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.COLLECTION)
+            request=parsed, timing=timing or default_timing(self._defaults)
         )
         workflow_id = await self._start(PreApprovalWorkflow.run, "preapproval", key, parsed, inp)
         return self.handle(workflow_id)
@@ -271,7 +272,6 @@ class Momoflow:
         inp = InvoiceInput(
             request=parsed,
             timing=timing or invoice_timing(self._defaults, parsed.validity_s),
-            status_task_queue=self._status(Product.COLLECTION),
         )
         workflow_id = await self._start(InvoiceWorkflow.run, "invoice", key or parsed.external_id, parsed, inp)
         return self.invoice(workflow_id)
@@ -282,7 +282,7 @@ class Momoflow:
         """Cancel an invoice created elsewhere. For momoflow's own invoices use ``InvoiceHandle.cancel``."""
         parsed = parse(CancelInvoiceRequest, request)
         inp = CancelInvoiceInput(
-            request=parsed, timing=timing or default_timing(self._defaults), status_task_queue=self._status(Product.COLLECTION)
+            request=parsed, timing=timing or default_timing(self._defaults)
         )
         workflow_id = await self._start(
             CancelInvoiceWorkflow.run, "invoice-cancel", key or parsed.invoice_reference_id, parsed, inp
@@ -318,9 +318,6 @@ class Momoflow:
             check_sandbox_currency(currency, self._defaults.target_environment)
         except ValueError as exc:
             raise StartError(str(exc)) from None
-
-    def _status(self, product: Product) -> str:
-        return self._temporal.status_queue(product.value)
 
     async def _start(self, run: Any, prefix: str, key: str, request: BaseModel, inp: BaseModel) -> str:
         try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from momoflow.activity_io import AccountHolder, AccountHolderCheck
+    from momoflow import contract
+    from momoflow.contract import AccountHolder, AccountHolderCheck
     from momoflow.operations import AccountHolderQuery
 
 from workflows.synchronous import call_momo
@@ -21,4 +21,4 @@ class ValidateAccountHolderWorkflow:
     @workflow.run
     async def run(self, query: AccountHolderQuery) -> AccountHolder:
         check = AccountHolderCheck(party=query.party, basic_info=query.basic_info)
-        return await call_momo(names.account_holder(query.product.value), check, AccountHolder)
+        return await call_momo(contract.account_holder(query.product.value), check, AccountHolder)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from momoflow.activity_io import AccountBalance, BalanceCheck
+    from momoflow import contract
+    from momoflow.contract import AccountBalance, BalanceCheck
     from momoflow.operations import BalanceQuery
 
 from workflows.synchronous import call_momo
@@ -16,4 +16,4 @@ from workflows.synchronous import call_momo
 class GetBalanceWorkflow:
     @workflow.run
     async def run(self, query: BalanceQuery) -> AccountBalance:
-        return await call_momo(names.balance(query.product.value), BalanceCheck(currency=query.currency), AccountBalance)
+        return await call_momo(contract.balance(query.product.value), BalanceCheck(currency=query.currency), AccountBalance)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from momoflow.activity_io import SubmitInvoiceCancellation
+    from momoflow import contract
+    from momoflow.contract import SubmitInvoiceCancellation
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.operations import CancelInvoiceInput
 
@@ -21,7 +21,7 @@ from workflows.payment_pattern import PaymentPattern
 class CancelInvoiceWorkflow(PaymentPattern):
     """SUCCESSFUL means MoMo cancelled the invoice; FAILED carries MoMo's reason (e.g. already paid)."""
 
-    steps = names.INVOICE_CANCELLATION
+    steps = contract.INVOICE_CANCELLATION
 
     @workflow.init
     def __init__(self, inp: CancelInvoiceInput) -> None:

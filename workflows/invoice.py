@@ -17,21 +17,20 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from momoflow.activity_io import SubmitInvoice, SubmitInvoiceCancellation
+    from momoflow import contract
+    from momoflow.contract import CANCEL_UPDATE, SubmitInvoice, SubmitInvoiceCancellation
     from momoflow.models import PaymentState, PaymentStatus, ProviderCallback, Product
     from momoflow.operations import InvoiceInput
 
 from workflows.payment_pattern import ONE_CALL, SUBMIT_RETRY, PaymentPattern
 
-CANCEL_UPDATE = "cancel"
 _CANCEL_BUDGET = timedelta(minutes=5)
 _OPEN = (PaymentStatus.PENDING, PaymentStatus.UNKNOWN)
 
 
 @workflow.defn(name="Invoice")
 class InvoiceWorkflow(PaymentPattern):
-    steps = names.INVOICE
+    steps = contract.INVOICE
 
     @workflow.init
     def __init__(self, inp: InvoiceInput) -> None:
@@ -73,7 +72,7 @@ class InvoiceWorkflow(PaymentPattern):
         details["cancellation_status"] = PaymentStatus.SUBMITTING.value
         try:
             await workflow.execute_activity(
-                names.INVOICE_CANCELLATION.submit,
+                contract.INVOICE_CANCELLATION.submit,
                 SubmitInvoiceCancellation(
                     reference_id=reference_id,
                     invoice_reference_id=self._state.reference_id,

@@ -21,13 +21,17 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.names import Steps
     from momoflow import search_attributes as sa
-    from momoflow.activity_io import ProviderStatus, StatusCheck
-    from momoflow.models import (
+    from momoflow.contract import (
         PROVIDER_CALLBACK_SIGNAL,
         RESOLVE_UPDATE,
         STATUS_QUERY,
+        ProviderStatus,
+        StatusCheck,
+        Steps,
+        status_task_queue,
+    )
+    from momoflow.models import (
         PaymentState,
         PaymentStatus,
         PaymentTiming,
@@ -42,6 +46,8 @@ CHECK_BUDGET = timedelta(seconds=60)
 ONE_CALL = timedelta(seconds=30)
 # Patch id of the last status check at the deadline (histories from before it replay without it).
 FINAL_CHECK_AT_DEADLINE = "final-check-at-deadline"
+# Patch id of status checks on the queue the worker derives, whatever the caller sent.
+WORKER_STATUS_QUEUE = "worker-status-queue"
 
 
 class PaymentPattern:
@@ -53,10 +59,12 @@ class PaymentPattern:
 
     steps: ClassVar[Steps]
 
-    def _setup(self, state: PaymentState, timing: PaymentTiming, status_task_queue: str | None) -> None:
+    def _setup(self, state: PaymentState, timing: PaymentTiming, legacy_status_queue: str | None) -> None:
         self._state = state
         self._timing = timing
-        self._status_task_queue = status_task_queue
+        # Only histories recorded before the worker chose the queue still use the caller's.
+        self._legacy_status_queue = legacy_status_queue
+        self._status_queue_name: str | None = None
         self._resolution: Resolution | None = None
         # Raised by every event that should cut a wait short: a callback, a finished cancellation.
         self._nudges = 0
@@ -294,7 +302,17 @@ class PaymentPattern:
         workflow.logger.info("status changed", extra={**self._log_fields(), "source": source})
 
     def _status_queue(self) -> str:
-        return self._status_task_queue or workflow.info().task_queue
+        """The rate-limited queue of this product's status checks, as the worker serves it.
+
+        Runs started before the patch used the queue their caller named (or their own).
+        """
+        if self._status_queue_name is None:
+            own = workflow.info().task_queue
+            if workflow.patched(WORKER_STATUS_QUEUE):
+                self._status_queue_name = status_task_queue(own, self._state.product.value)
+            else:
+                self._status_queue_name = self._legacy_status_queue or own
+        return self._status_queue_name
 
     @staticmethod
     def _until(moment: datetime, cap: timedelta | None = None) -> timedelta:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from momoflow.activity_io import SubmitPreApproval
+    from momoflow import contract
+    from momoflow.contract import SubmitPreApproval
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.operations import PreApprovalInput
 
@@ -17,7 +17,7 @@ from workflows.payment_pattern import PaymentPattern
 class PreApprovalWorkflow(PaymentPattern):
     """SUCCESSFUL means approved; ``details["expiration_date_time"]`` says until when."""
 
-    steps = names.PRE_APPROVAL
+    steps = contract.PRE_APPROVAL
 
     @workflow.init
     def __init__(self, inp: PreApprovalInput) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from momoflow.activity_io import PreApprovalCancellation, PreApprovalEntry, PreApprovalListing
+    from momoflow import contract
+    from momoflow.contract import PreApprovalCancellation, PreApprovalEntry, PreApprovalListing
     from momoflow.operations import CancelPreApprovalRequest, PreApprovalListQuery
 
 from workflows.synchronous import call_momo
@@ -16,7 +16,7 @@ from workflows.synchronous import call_momo
 class ListPreApprovalsWorkflow:
     @workflow.run
     async def run(self, query: PreApprovalListQuery) -> list[PreApprovalEntry]:
-        return await call_momo(names.LIST_PREAPPROVALS, PreApprovalListing(party=query.party), list[PreApprovalEntry])
+        return await call_momo(contract.LIST_PREAPPROVALS, PreApprovalListing(party=query.party), list[PreApprovalEntry])
 
 
 @workflow.defn(name="CancelPreApproval")
@@ -25,5 +25,5 @@ class CancelPreApprovalWorkflow:
     async def run(self, request: CancelPreApprovalRequest) -> bool:
         """True once MoMo has cancelled it; MoMo's refusal (unknown, not active) fails the workflow."""
         return await call_momo(
-            names.CANCEL_PREAPPROVAL, PreApprovalCancellation(pre_approval_id=request.pre_approval_id), bool
+            contract.CANCEL_PREAPPROVAL, PreApprovalCancellation(pre_approval_id=request.pre_approval_id), bool
         )

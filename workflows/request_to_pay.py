@@ -5,8 +5,8 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from momoflow.activity_io import SubmitRequestToPay
+    from momoflow import contract
+    from momoflow.contract import SubmitRequestToPay
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.operations import RequestToPayInput
 
@@ -15,7 +15,7 @@ from workflows.payment_pattern import PaymentPattern
 
 @workflow.defn(name="RequestToPay")
 class RequestToPayWorkflow(PaymentPattern):
-    steps = names.REQUEST_TO_PAY
+    steps = contract.REQUEST_TO_PAY
 
     @workflow.init
     def __init__(self, inp: RequestToPayInput) -> None:

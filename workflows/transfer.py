@@ -6,8 +6,8 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities import names
-    from momoflow.activity_io import (
+    from momoflow import contract
+    from momoflow.contract import (
         AccountBalance,
         AccountHolder,
         AccountHolderCheck,
@@ -25,7 +25,7 @@ _PRODUCT = Product.DISBURSEMENT
 
 @workflow.defn(name="Transfer")
 class TransferWorkflow(PaymentPattern):
-    steps = names.TRANSFER
+    steps = contract.TRANSFER
 
     @workflow.init
     def __init__(self, inp: TransferInput) -> None:
@@ -52,7 +52,7 @@ class TransferWorkflow(PaymentPattern):
         try:
             if request.check_payee:
                 holder = await workflow.execute_activity(
-                    names.account_holder(_PRODUCT.value),
+                    contract.account_holder(_PRODUCT.value),
                     AccountHolderCheck(party=request.payee),
                     result_type=AccountHolder,
                     start_to_close_timeout=ONE_CALL,
@@ -65,7 +65,7 @@ class TransferWorkflow(PaymentPattern):
                     return _refusal("PRECHECK_PAYEE_NOT_ACTIVE", "pre-check failed: the payee's account is not active")
             if request.check_balance:
                 balance = await workflow.execute_activity(
-                    names.balance(_PRODUCT.value),
+                    contract.balance(_PRODUCT.value),
                     BalanceCheck(currency=request.currency),
                     result_type=AccountBalance,
                     start_to_close_timeout=ONE_CALL,

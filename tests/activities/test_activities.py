@@ -13,7 +13,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.accounts import account_activities
 from activities.collection import CollectionActivities
 from momo.client import CollectionClient, MomoCredentials
-from momoflow.activity_io import AccountHolderCheck, StatusCheck, SubmitRequestToPay
+from momoflow.contract import AccountHolderCheck, StatusCheck, SubmitRequestToPay
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.operations import RequestToPayRequest
 

@@ -9,9 +9,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities import names
+from momoflow import contract
 from momo.tokens import TokenCache
-from momoflow.activity_io import StatusCheck
+from momoflow.contract import StatusCheck
 from momoflow.models import Product
 from momoflow.settings import CallbackSettings, MomoSettings
 from momoflow.wiring import PRODUCT_ACTIVITIES, build_activities
@@ -32,8 +32,8 @@ async def test_unconfigured_product_refuses_at_once() -> None:
 
     disbursement = by_product[Product.DISBURSEMENT]
     assert _names(disbursement.main) | _names(disbursement.status) == set(PRODUCT_ACTIVITIES[Product.DISBURSEMENT])
-    assert _names(disbursement.status) == {names.TRANSFER.get_status, names.TRANSFER.await_final}
-    [poll] = [f for f in disbursement.status if activity._Definition.must_from_callable(f).name == names.TRANSFER.await_final]  # noqa: SLF001
+    assert _names(disbursement.status) == {contract.TRANSFER.get_status, contract.TRANSFER.await_final}
+    [poll] = [f for f in disbursement.status if activity._Definition.must_from_callable(f).name == contract.TRANSFER.await_final]  # noqa: SLF001
     with pytest.raises(ApplicationError) as info:
         await ActivityEnvironment().run(poll, StatusCheck(reference_id="r"))
     assert info.value.type == "NOT_CONFIGURED" and info.value.non_retryable
@@ -45,7 +45,7 @@ def test_every_collection_activity_is_registered_once() -> None:
     collection = next(group for group in groups if group.product is Product.COLLECTION)
     registered = [activity._Definition.must_from_callable(f).name for f in collection.main + collection.status]  # noqa: SLF001
     assert sorted(registered) == sorted(PRODUCT_ACTIVITIES[Product.COLLECTION])
-    assert set(_names(collection.status)) <= names.STATUS_ACTIVITIES
+    assert set(_names(collection.status)) <= contract.STATUS_ACTIVITIES
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from momoflow.activity_io import ProviderStatus
+from momoflow.contract import ProviderStatus
 from momoflow.models import PaymentStatus, PaymentTiming
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from starter.facade import IdempotencyConflict, Momoflow, StartError
@@ -26,7 +26,7 @@ FAST = PaymentTiming(callback_timeout_s=1, poll_interval_s=1, deadline_s=60)
 
 
 def _facade(env: WorkflowEnvironment, queue: str) -> Momoflow:
-    return Momoflow(env.client, TemporalSettings(task_queue=queue, status_task_queue=queue), ui_base_url="http://ui:8233")
+    return Momoflow(env.client, TemporalSettings(task_queue=queue), ui_base_url="http://ui:8233")
 
 
 def _workers(env: WorkflowEnvironment, queue: str, fake: FakeCollection):  # type: ignore[no-untyped-def]
@@ -58,7 +58,7 @@ async def test_reused_key_with_other_details_is_refused(time_env: WorkflowEnviro
 async def test_other_currencies_are_for_production_environments(time_env: WorkflowEnvironment, task_queue: str) -> None:
     momoflow = Momoflow(
         time_env.client,
-        TemporalSettings(task_queue=task_queue, status_task_queue=task_queue),
+        TemporalSettings(task_queue=task_queue),
         PaymentDefaults(target_environment="mtnuganda"),
     )
     payment = await momoflow.request_to_pay({**REQUEST, "currency": "UGX"}, timing=FAST)

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from activities import names
-from activities.names import Steps
+from momoflow import contract
+from momoflow.contract import Steps
 from momoflow.models import PaymentTiming
 from momoflow.operations import (
     CancelInvoiceInput,
@@ -80,9 +80,9 @@ def cancel_invoice_input(timing: PaymentTiming) -> CancelInvoiceInput:
 
 
 CASES = [
-    Case("request_to_pay", RequestToPayWorkflow, names.REQUEST_TO_PAY, rtp_input),
-    Case("transfer", TransferWorkflow, names.TRANSFER, transfer_input),
-    Case("pre_approval", PreApprovalWorkflow, names.PRE_APPROVAL, pre_approval_input),
-    Case("invoice", InvoiceWorkflow, names.INVOICE, invoice_input),
-    Case("invoice_cancellation", CancelInvoiceWorkflow, names.INVOICE_CANCELLATION, cancel_invoice_input),
+    Case("request_to_pay", RequestToPayWorkflow, contract.REQUEST_TO_PAY, rtp_input),
+    Case("transfer", TransferWorkflow, contract.TRANSFER, transfer_input),
+    Case("pre_approval", PreApprovalWorkflow, contract.PRE_APPROVAL, pre_approval_input),
+    Case("invoice", InvoiceWorkflow, contract.INVOICE, invoice_input),
+    Case("invoice_cancellation", CancelInvoiceWorkflow, contract.INVOICE_CANCELLATION, cancel_invoice_input),
 ]

@@ -13,10 +13,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities import names
 from activities.errors import still_pending
-from activities.names import Steps
-from momoflow.activity_io import ProviderStatus, StatusCheck
+from momoflow import contract
+from momoflow.contract import ProviderStatus, StatusCheck, Steps, status_task_queue
 from momoflow.models import Product
 
 
@@ -27,7 +26,7 @@ class FakeOperation:
     ``by_reference`` scripts other reference ids (an invoice cancellation, say) separately.
     """
 
-    steps: Steps = names.REQUEST_TO_PAY
+    steps: Steps = contract.REQUEST_TO_PAY
     statuses: list[ProviderStatus] = field(default_factory=lambda: [ProviderStatus(status="PENDING")])
     by_reference: dict[str, list[ProviderStatus]] = field(default_factory=dict)
     submit_error: ApplicationError | None = None
@@ -40,6 +39,8 @@ class FakeOperation:
     checked_refs: list[str] = field(default_factory=list)
     # When each poll attempt was scheduled, on the workflow's clock.
     poll_times: list[datetime] = field(default_factory=list)
+    # The task queue each status call ran on.
+    status_queues: list[str] = field(default_factory=list)
 
     @property
     def submitted_refs(self) -> list[str]:
@@ -68,11 +69,13 @@ class FakeOperation:
         @activity.defn(name=self.steps.get_status)
         async def get_status(check: StatusCheck) -> ProviderStatus:
             self.get_calls += 1
+            self.status_queues.append(activity.info().task_queue)
             return self._next(check.reference_id)
 
         @activity.defn(name=self.steps.await_final)
         async def await_final(check: StatusCheck) -> ProviderStatus:
             self.poll_calls += 1
+            self.status_queues.append(activity.info().task_queue)
             self.poll_times.append(activity.info().current_attempt_scheduled_time)
             answer = self._next(check.reference_id)
             if not answer.is_final:
@@ -90,7 +93,6 @@ class _Submitted:
         self.reference_id = payload["reference_id"] if isinstance(payload, dict) else payload.reference_id
 
 
-STATUS_SUFFIXES = tuple(product.value for product in Product)
 
 
 @contextlib.asynccontextmanager
@@ -100,6 +102,8 @@ async def workers(
     """A worker on the main queue and one per product status queue, as worker.py runs them."""
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(Worker(env.client, task_queue=queue, workflows=workflows, activities=activities))
-        for suffix in STATUS_SUFFIXES:
-            await stack.enter_async_context(Worker(env.client, task_queue=f"{queue}-{suffix}", activities=activities))
+        for product in Product:
+            await stack.enter_async_context(
+                Worker(env.client, task_queue=status_task_queue(queue, product.value), activities=activities)
+            )
         yield

@@ -11,8 +11,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from momoflow import search_attributes as sa
-from momoflow.activity_io import ProviderStatus
-from momoflow.models import PROVIDER_CALLBACK_SIGNAL, PaymentState, PaymentStatus, ProviderCallback
+from momoflow.contract import ProviderStatus
+from momoflow.contract import PROVIDER_CALLBACK_SIGNAL
+from momoflow.models import PaymentState, PaymentStatus, ProviderCallback
 from tests.workflows.cases import CASES, TIMING, Case
 from tests.workflows.fakes import FakeOperation, workers
 

@@ -13,8 +13,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from momoflow import search_attributes as sa
-from momoflow.activity_io import ProviderStatus
-from momoflow.models import PROVIDER_CALLBACK_SIGNAL, PaymentState, PaymentStatus, PaymentTiming, ProviderCallback, Resolution
+from momoflow.contract import PROVIDER_CALLBACK_SIGNAL, ProviderStatus, status_task_queue
+from momoflow.models import PaymentState, PaymentStatus, PaymentTiming, ProviderCallback, Resolution
 from momoflow.operations import RequestToPayInput, RequestToPayRequest
 from tests.workflows.fakes import FakeOperation as FakeCollection
 from tests.workflows.fakes import workers
@@ -41,7 +41,7 @@ def _input(timing: PaymentTiming = TIMING) -> RequestToPayInput:
         payer={"party_id_type": "MSISDN", "party_id": "46733123454"},
         external_id="ORDER-1",
     )
-    return RequestToPayInput(request=request, timing=timing, status_task_queue=None)
+    return RequestToPayInput(request=request, timing=timing)
 
 
 async def _start(env: WorkflowEnvironment, queue: str, timing: PaymentTiming = TIMING) -> WorkflowHandle:
@@ -248,7 +248,25 @@ async def test_reconciliation_slows_from_seconds_to_hours_and_history_stays_smal
     assert any(60 <= gap < 3600 for gap in gaps)  # …then minutes…
     assert max(gaps) == pytest.approx(3600, abs=5)  # …then hourly, never slower
     assert all(later >= earlier - 1 for earlier, later in zip(gaps, gaps[1:]))  # never faster again
-    # Retry-as-poll: dozens of checks a day, a handful of history events.
-    assert fake.poll_calls > 50 and len(events) < 40
+    # Retry-as-poll: over a hundred checks, a fixed few dozen history events (the pattern's
+    # commands and its version markers), however many checks there are.
+    assert fake.poll_calls > 100 and len(events) < 45
     assert result.status is PaymentStatus.UNKNOWN  # still unknown: left for an operator, never FAILED
     assert result.history[-1].source == "deadline"
+
+
+async def test_caller_cannot_route_status_checks_around_the_rate_limit(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    """An input naming a queue no worker serves still gets its checks on the worker's status queue."""
+    fake = FakeCollection(statuses=[ProviderStatus(status="PENDING"), ProviderStatus(status="SUCCESSFUL", financial_transaction_id="7")])
+    request = RequestToPayInput.model_validate(
+        {**_input(TIMING).model_dump(mode="json"), "status_task_queue": "a-queue-no-worker-serves"}
+    )
+    async with _worker(time_env, task_queue, fake):
+        handle = await time_env.client.start_workflow(
+            RequestToPayWorkflow.run, request, id=f"rtp-{uuid.uuid4()}", task_queue=task_queue
+        )
+        result = await handle.result()
+    assert result.status is PaymentStatus.SUCCESSFUL
+    assert fake.status_queues and set(fake.status_queues) == {status_task_queue(task_queue, "collection")}

@@ -13,8 +13,8 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpda
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities import names
-from momoflow.activity_io import (
+from momoflow import contract
+from momoflow.contract import (
     AccountBalance,
     AccountHolder,
     AccountHolderCheck,
@@ -24,7 +24,8 @@ from momoflow.activity_io import (
     PreApprovalListing,
     ProviderStatus,
 )
-from momoflow.models import PROVIDER_CALLBACK_SIGNAL, PaymentState, PaymentStatus, ProviderCallback
+from momoflow.contract import PROVIDER_CALLBACK_SIGNAL
+from momoflow.models import PaymentState, PaymentStatus, ProviderCallback
 from momoflow.operations import AccountHolderQuery, BalanceQuery, CancelPreApprovalRequest, PreApprovalListQuery
 from tests.workflows.cases import TIMING, invoice_input, pre_approval_input, transfer_input
 from tests.workflows.fakes import FakeOperation, workers
@@ -42,14 +43,14 @@ SUCCESS = ProviderStatus(status="SUCCESSFUL", financial_transaction_id="1")
 def account_fakes(product: str, holder: AccountHolder | ApplicationError, balance: str = "1000") -> tuple[list[Any], list[Any]]:
     seen: list[Any] = []
 
-    @activity.defn(name=names.account_holder(product))
+    @activity.defn(name=contract.account_holder(product))
     async def check(check: AccountHolderCheck) -> AccountHolder:
         seen.append(check)
         if isinstance(holder, ApplicationError):
             raise holder
         return holder
 
-    @activity.defn(name=names.balance(product))
+    @activity.defn(name=contract.balance(product))
     async def get_balance(check: BalanceCheck) -> AccountBalance:
         seen.append(check)
         return AccountBalance(available_balance=Decimal(balance), currency=check.currency or "EUR")
@@ -77,7 +78,7 @@ def account_fakes(product: str, holder: AccountHolder | ApplicationError, balanc
 async def test_failed_precheck_moves_no_money(
     time_env: WorkflowEnvironment, task_queue: str, holder: Any, balance: str, checks: dict, reason: str
 ) -> None:
-    fake = FakeOperation(steps=names.TRANSFER, statuses=[SUCCESS])
+    fake = FakeOperation(steps=contract.TRANSFER, statuses=[SUCCESS])
     extra, _ = account_fakes("disbursement", holder, balance)
     async with workers(time_env, task_queue, [TransferWorkflow], [*fake.activities(), *extra]):
         handle = await time_env.client.start_workflow(
@@ -91,7 +92,7 @@ async def test_failed_precheck_moves_no_money(
 
 
 async def test_passing_prechecks_then_transfer(time_env: WorkflowEnvironment, task_queue: str) -> None:
-    fake = FakeOperation(steps=names.TRANSFER, statuses=[SUCCESS])
+    fake = FakeOperation(steps=contract.TRANSFER, statuses=[SUCCESS])
     extra, seen = account_fakes("disbursement", AccountHolder(found=True, active=True), "250")
     async with workers(time_env, task_queue, [TransferWorkflow], [*fake.activities(), *extra]):
         handle = await time_env.client.start_workflow(
@@ -111,7 +112,7 @@ async def test_passing_prechecks_then_transfer(time_env: WorkflowEnvironment, ta
 
 async def test_approved_pre_approval_reports_its_expiry(time_env: WorkflowEnvironment, task_queue: str) -> None:
     approved = ProviderStatus(status="SUCCESSFUL", details={"expiration_date_time": "2027-01-01T10:00:00.000"})
-    fake = FakeOperation(steps=names.PRE_APPROVAL, statuses=[PENDING, approved])
+    fake = FakeOperation(steps=contract.PRE_APPROVAL, statuses=[PENDING, approved])
     async with workers(time_env, task_queue, [PreApprovalWorkflow], fake.activities()):
         handle = await time_env.client.start_workflow(
             PreApprovalWorkflow.run, pre_approval_input(TIMING), id=f"p-{uuid.uuid4()}", task_queue=task_queue
@@ -143,7 +144,7 @@ async def _open_invoice(env: WorkflowEnvironment, queue: str) -> tuple[WorkflowH
 
 async def test_invoice_shows_payment_reference_while_open(time_env: WorkflowEnvironment, task_queue: str) -> None:
     paid = ProviderStatus(status="SUCCESSFUL", details={"payment_reference": "1165387997"})
-    fake = FakeOperation(steps=names.INVOICE, statuses=[OPEN_INVOICE, paid])
+    fake = FakeOperation(steps=contract.INVOICE, statuses=[OPEN_INVOICE, paid])
     async with workers(time_env, task_queue, [InvoiceWorkflow], fake.activities()):
         handle, state = await _open_invoice(time_env, task_queue)
         assert state.details == {"payment_reference": "1165387997", "expiry_date_time": "2026-11-28T18:00:00.000"}
@@ -155,8 +156,8 @@ async def test_invoice_shows_payment_reference_while_open(time_env: WorkflowEnvi
 
 async def test_cancel_update_cancels_through_its_own_operation(time_env: WorkflowEnvironment, task_queue: str) -> None:
     cancelled_invoice = ProviderStatus(status="FAILED", reason="TRANSACTION_CANCELED")
-    fake = FakeOperation(steps=names.INVOICE, statuses=[OPEN_INVOICE])
-    cancellation = FakeOperation(steps=names.INVOICE_CANCELLATION)
+    fake = FakeOperation(steps=contract.INVOICE, statuses=[OPEN_INVOICE])
+    cancellation = FakeOperation(steps=contract.INVOICE_CANCELLATION)
     activities = [*fake.activities(), cancellation.activities()[0]]  # status checks are shared with the invoice
     async with workers(time_env, task_queue, [InvoiceWorkflow], activities):
         handle, state = await _open_invoice(time_env, task_queue)
@@ -182,9 +183,9 @@ async def test_cancel_update_cancels_through_its_own_operation(time_env: Workflo
 
 
 async def test_cancel_refused_by_momo_is_reported(time_env: WorkflowEnvironment, task_queue: str) -> None:
-    fake = FakeOperation(steps=names.INVOICE, statuses=[OPEN_INVOICE])
+    fake = FakeOperation(steps=contract.INVOICE, statuses=[OPEN_INVOICE])
     refusal = ApplicationError("HTTP 404 RESOURCE_NOT_FOUND", type="RESOURCE_NOT_FOUND", non_retryable=True)
-    cancellation = FakeOperation(steps=names.INVOICE_CANCELLATION, submit_error=refusal)
+    cancellation = FakeOperation(steps=contract.INVOICE_CANCELLATION, submit_error=refusal)
     async with workers(time_env, task_queue, [InvoiceWorkflow], [*fake.activities(), cancellation.activities()[0]]):
         handle, _ = await _open_invoice(time_env, task_queue)
         state: PaymentState = await handle.execute_update(InvoiceWorkflow.cancel)
@@ -197,7 +198,7 @@ async def test_cancel_refused_by_momo_is_reported(time_env: WorkflowEnvironment,
 
 
 async def test_finished_invoice_cannot_be_cancelled(time_env: WorkflowEnvironment, task_queue: str) -> None:
-    fake = FakeOperation(steps=names.INVOICE, statuses=[OPEN_INVOICE, ProviderStatus(status="SUCCESSFUL")])
+    fake = FakeOperation(steps=contract.INVOICE, statuses=[OPEN_INVOICE, ProviderStatus(status="SUCCESSFUL")])
     async with workers(time_env, task_queue, [InvoiceWorkflow], fake.activities()):
         handle, state = await _open_invoice(time_env, task_queue)
         await handle.signal(PROVIDER_CALLBACK_SIGNAL, ProviderCallback(reference_id=state.reference_id))
@@ -252,11 +253,11 @@ async def test_get_balance(time_env: WorkflowEnvironment, task_queue: str) -> No
 async def test_list_and_cancel_pre_approvals(time_env: WorkflowEnvironment, task_queue: str) -> None:
     cancelled: list[str] = []
 
-    @activity.defn(name=names.LIST_PREAPPROVALS)
+    @activity.defn(name=contract.LIST_PREAPPROVALS)
     async def list_them(listing: PreApprovalListing) -> list[PreApprovalEntry]:
         return [PreApprovalEntry(pre_approval_id="p-1", status="APPROVED", currency="EUR")]
 
-    @activity.defn(name=names.CANCEL_PREAPPROVAL)
+    @activity.defn(name=contract.CANCEL_PREAPPROVAL)
     async def cancel(cancellation: PreApprovalCancellation) -> bool:
         cancelled.append(cancellation.pre_approval_id)
         return True

@@ -1,0 +1,211 @@
+"""The wire contract between callers, workflows, activities and the gateway, in one place.
+
+Everything a Temporal client in any language needs to drive momoflow is named
+here: workflow type names and their workflow-id prefixes, the signal, query and
+update names, the activity names workflows schedule, the payloads those
+activities take and return, and how the worker derives the task queue that runs
+status checks. Workflows refer to activities by name only, so workflow modules
+never import the activities (and through them httpx). The published contract
+(``docs/contract.md`` and the JSON Schemas in ``docs/schemas/``) is generated
+from this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from momoflow.models import Money, Party
+from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, TransferRequest
+
+# -- messages every asynchronous operation workflow understands ---------------------------
+
+PROVIDER_CALLBACK_SIGNAL = "provider_callback"
+STATUS_QUERY = "status"
+RESOLVE_UPDATE = "resolve"
+# Invoice only: cancel the invoice at MoMo.
+CANCEL_UPDATE = "cancel"
+
+
+# -- workflow types ------------------------------------------------------------------------
+
+
+class WorkflowType:
+    """Workflow type names, as any Temporal client starts them."""
+
+    REQUEST_TO_PAY = "RequestToPay"
+    TRANSFER = "Transfer"
+    PRE_APPROVAL = "PreApproval"
+    INVOICE = "Invoice"
+    CANCEL_INVOICE = "CancelInvoice"
+    VALIDATE_ACCOUNT_HOLDER = "ValidateAccountHolder"
+    GET_BALANCE = "GetBalance"
+    LIST_PRE_APPROVALS = "ListPreApprovals"
+    CANCEL_PRE_APPROVAL = "CancelPreApproval"
+
+
+class IdPrefix:
+    """Workflow ids are ``<prefix>-<key>``: the caller's business key for payments, random for lookups."""
+
+    REQUEST_TO_PAY = "rtp"
+    TRANSFER = "transfer"
+    PRE_APPROVAL = "preapproval"
+    INVOICE = "invoice"
+    CANCEL_INVOICE = "invoice-cancel"
+    VALIDATE_ACCOUNT_HOLDER = "account-holder"
+    GET_BALANCE = "balance"
+    LIST_PRE_APPROVALS = "preapprovals"
+    CANCEL_PRE_APPROVAL = "preapproval-cancel"
+
+
+def status_task_queue(task_queue: str, product: str) -> str:
+    """The queue that runs a product's status checks, derived from the workflow's own queue.
+
+    The worker serves it with a server-side rate limit per credential; the workflow
+    derives it from the queue it runs on, so no caller can route around the limit.
+    """
+    return f"{task_queue}-status-{product}"
+
+
+# -- activity names ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The three activities of one asynchronous MoMo operation."""
+
+    submit: str
+    get_status: str
+    await_final: str
+
+
+REQUEST_TO_PAY = Steps(
+    submit="collection.submit_request_to_pay",
+    get_status="collection.get_request_to_pay_status",
+    await_final="collection.await_final_request_to_pay",
+)
+PRE_APPROVAL = Steps(
+    submit="collection.submit_preapproval",
+    get_status="collection.get_preapproval_status",
+    await_final="collection.await_final_preapproval",
+)
+INVOICE = Steps(
+    submit="collection.submit_invoice",
+    get_status="collection.get_invoice_status",
+    await_final="collection.await_final_invoice",
+)
+# A cancellation is followed through the invoice status endpoint, by its own reference id.
+INVOICE_CANCELLATION = Steps(
+    submit="collection.submit_invoice_cancellation",
+    get_status=INVOICE.get_status,
+    await_final=INVOICE.await_final,
+)
+TRANSFER = Steps(
+    submit="disbursement.submit_transfer",
+    get_status="disbursement.get_transfer_status",
+    await_final="disbursement.await_final_transfer",
+)
+
+LIST_PREAPPROVALS = "collection.list_preapprovals"
+CANCEL_PREAPPROVAL = "collection.cancel_preapproval"
+
+
+def account_holder(product: str) -> str:
+    return f"{product}.check_account_holder"
+
+
+def balance(product: str) -> str:
+    return f"{product}.get_balance"
+
+
+STATUS_ACTIVITIES = {
+    steps.get_status for steps in (REQUEST_TO_PAY, PRE_APPROVAL, INVOICE, TRANSFER)
+} | {steps.await_final for steps in (REQUEST_TO_PAY, PRE_APPROVAL, INVOICE, TRANSFER)}
+
+
+# -- activity payloads ---------------------------------------------------------------------
+
+
+class SubmitRequestToPay(BaseModel):
+    reference_id: str
+    request: RequestToPayRequest
+
+
+class SubmitTransfer(BaseModel):
+    reference_id: str
+    request: TransferRequest
+
+
+class SubmitPreApproval(BaseModel):
+    reference_id: str
+    request: PreApprovalRequest
+
+
+class SubmitInvoice(BaseModel):
+    reference_id: str
+    request: InvoiceRequest
+
+
+class SubmitInvoiceCancellation(BaseModel):
+    reference_id: str  # the cancellation's own reference id
+    invoice_reference_id: str
+    external_id: str
+
+
+class StatusCheck(BaseModel):
+    reference_id: str
+
+
+class ProviderStatus(BaseModel):
+    """A status MoMo reported for one reference id, without personal data."""
+
+    status: str
+    reason: str | None = None
+    financial_transaction_id: str | None = None
+    details: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in ("SUCCESSFUL", "FAILED")
+
+
+class AccountHolderCheck(BaseModel):
+    party: Party
+    basic_info: bool = False
+
+
+class AccountHolder(BaseModel):
+    """Whether MoMo knows the party and whether it can receive money; names only if asked for."""
+
+    found: bool
+    active: bool
+    given_name: str | None = None
+    family_name: str | None = None
+
+
+class BalanceCheck(BaseModel):
+    currency: str | None = None
+
+
+class AccountBalance(BaseModel):
+    available_balance: Money
+    currency: str
+
+
+class PreApprovalEntry(BaseModel):
+    pre_approval_id: str
+    status: str
+    currency: str | None = None
+    created_time: str | None = None
+    approved_time: str | None = None
+    expiry_time: str | None = None
+    message: str | None = None
+
+
+class PreApprovalListing(BaseModel):
+    party: Party
+
+
+class PreApprovalCancellation(BaseModel):
+    pre_approval_id: str
