@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench record-histories clean
+.PHONY: install system-packages run test bench record-histories clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,12 +13,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Debian packages that integration tests run for real, as command=package.
+SYSTEM_PACKAGES ?=
+
+## Install the Debian packages some tests need, when missing (as root, with apt-get).
+system-packages:
+	@sh devstack/system-packages.sh $(SYSTEM_PACKAGES)
+
 ## Start Temporal, the sandbox, the gateway and the worker; run one payment; Ctrl-C stops all.
 run: install
 	$(BIN)/python -m devstack
 
 ## Install if needed and run the whole test suite.
-test: install
+test: install system-packages
 	$(BIN)/python -m pytest
 
 ## Measure the full path against bare Temporal (see README, Performance).
