@@ -11,6 +11,7 @@ from callbacks.signaller import TemporalSignaller
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.logging import configure_logging
 from momoflow.settings import CallbackSettings, TemporalSettings
+from momoflow.temporal import plan
 
 
 def main() -> None:
@@ -21,7 +22,9 @@ def main() -> None:
     args = parser.parse_args()
     configure_logging("callbacks")
     signer = CallbackSigner.from_spec(settings.secrets.get_secret_value())
-    app = create_app(signer, TemporalSignaller(TemporalSettings()), settings.max_body_bytes)
+    temporal = TemporalSettings()
+    plan(temporal)  # connects on first callback, but refuses to start now without a payload key or usable config
+    app = create_app(signer, TemporalSignaller(temporal), settings.max_body_bytes)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
 
 

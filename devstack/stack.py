@@ -54,6 +54,9 @@ class StackConfig:
     codec_port: int = 8092
     sandbox_env: dict[str, str] = field(default_factory=dict)
     worker_env: dict[str, str] = field(default_factory=dict)
+    # Temporal client variables (TEMPORAL_ADDRESS, TEMPORAL_TLS_*, TEMPORAL_API_KEY) for every
+    # process that connects, including this one: e.g. a TLS proxy in front of the dev server.
+    temporal_client_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def ephemeral(cls, data_dir: Path, **overrides: Any) -> StackConfig:
@@ -88,9 +91,11 @@ class StackConfig:
         return f"http://{self.host}:{self.ui_port}" if self.ui_port else None
 
     def temporal_settings(self) -> TemporalSettings:
+        # Address and namespace come from the stack's client environment (Stack.client_env),
+        # never from the shell that started it.
         return TemporalSettings(
-            address=self.temporal_address,
-            namespace=self.namespace,
+            address=None,
+            namespace=None,
             task_queue=self.task_queue,
         )
 
@@ -148,13 +153,24 @@ class Stack:
                 "CALLBACK_PUBLIC_URL": c.gateway_url,
                 "CALLBACK_HOST": c.host,
                 "CALLBACK_PORT": str(c.gateway_port),
+                # Stacks without keys (replay recording) store plain text on purpose.
                 "CODEC_KEYS": self.codec_keys,
                 "CODEC_KEYS_FILE": "",
+                "CODEC_ALLOW_PLAINTEXT": "false" if self.codec_keys else "true",
+                # The developer's own Temporal profiles (e.g. a Cloud default) must not leak in.
+                "TEMPORAL_CONFIG_FILE": str(self._empty_temporal_config()),
                 "CODEC_HOST": c.host,
                 "CODEC_PORT": str(c.codec_port),
             }
         )
         return env
+
+    def _empty_temporal_config(self) -> Path:
+        path = self.config.data_dir / "temporal-client.toml"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("# The local stack connects only with the TEMPORAL_* variables devstack sets.\n")
+        return path
 
     def _logs(self) -> Path:
         return self.config.data_dir / "logs"
@@ -205,11 +221,15 @@ class Stack:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                return await connect(self.config.temporal_settings(), CodecSettings(keys=self.codec_keys))
+                return await connect(self.config.temporal_settings(), self._codec_settings(), self.client_env())
             except RuntimeError:
                 if time.monotonic() > deadline or self.temporal is None or not self.temporal.alive:
                     raise
                 await asyncio.sleep(0.2)
+
+    def _codec_settings(self) -> CodecSettings:
+        keys = self.codec_keys
+        return CodecSettings(keys=keys, keys_file="", allow_plaintext=not keys)
 
     async def start_codec_server(self) -> None:
         """The Web UI's decoder for encrypted payloads (only when there are keys and a UI)."""
@@ -248,19 +268,19 @@ class Stack:
     async def start_gateway(self) -> None:
         c = self.config
         argv = [sys.executable, "-m", "callbacks", "--host", c.host, "--port", str(c.gateway_port)]
-        self.gateway = ManagedProcess("callbacks", argv, self._base_env(), self._logs() / "callbacks.log")
+        self.gateway = ManagedProcess("callbacks", argv, self.client_env(), self._logs() / "callbacks.log")
         self.gateway.start()
         await self.gateway.wait_until(HttpOk(f"{c.gateway_url}/health"), timeout=30)
 
     def client_env(self) -> dict[str, str]:
-        """Environment for a starter process (CLI) talking to this stack."""
-        return self._base_env()
+        """Environment for a process that connects to this stack's Temporal (starter CLI, gateway, worker)."""
+        return {**self._base_env(), **self.config.temporal_client_env}
 
     def worker_env(self) -> dict[str, str]:
         assert self.credentials is not None and self.disbursement_credentials is not None, "provision() first"
         c = self.config
         return {
-            **self._base_env(),
+            **self.client_env(),
             "MOMO_BASE_URL": c.sandbox_url,
             "MOMO_TARGET_ENVIRONMENT": "sandbox",
             "MOMO_COLLECTION_SUBSCRIPTION_KEY": c.collection_subscription_key,

@@ -87,7 +87,7 @@ def main() -> None:
     configure_logging("codec_server")
     keys = settings.key_spec()
     if not keys:
-        raise SystemExit("CODEC_KEYS is not set: there is nothing to decrypt")
+        raise SystemExit(settings.missing_key_message(writing=False))
     origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
     app = create_app(EncryptionCodec.from_spec(keys), origins, settings.server_token.get_secret_value())
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)

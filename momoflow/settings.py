@@ -15,12 +15,17 @@ from momoflow.contract import status_task_queue
 
 
 class TemporalSettings(BaseSettings):
-    """Where the Temporal server is and which task queues momoflow uses."""
+    """Which task queues momoflow uses; where and how to connect is Temporal's own client configuration.
+
+    ``TEMPORAL_ADDRESS``, ``TEMPORAL_NAMESPACE``, ``TEMPORAL_API_KEY``, ``TEMPORAL_TLS*`` and
+    profile files are read by ``momoflow.temporal`` through ``temporalio.envconfig``. ``address``
+    and ``namespace`` here only override that configuration when set in code.
+    """
 
     model_config = SettingsConfigDict(env_prefix="TEMPORAL_", extra="ignore")
 
-    address: str = "127.0.0.1:7233"
-    namespace: str = "default"
+    address: str | None = None
+    namespace: str | None = None
     task_queue: str = "momoflow"
 
     def status_queue(self, product: str) -> str:
@@ -88,19 +93,33 @@ class PaymentDefaults(BaseSettings):
     deadline_s: float = Field(default=900.0, gt=0)
 
 
+class MissingCodecKey(ValueError):
+    """No payload key is configured and plain text was not chosen: writing payloads would expose them."""
+
+
+# The folder holding momoflow's source (where ``make run`` keeps ``data/``), when running from a checkout.
+_SOURCE_TREE = Path(__file__).resolve().parent.parent
+
+
 class CodecSettings(BaseSettings):
     """Payload encryption (every process that talks to Temporal) and the codec server for the Web UI.
 
     ``keys`` is a comma-separated list of ``key-id:base64-32-byte-key``; the first
-    encrypts, all decrypt. Empty means payloads are stored in plain text.
+    encrypts, all decrypt. Without a key, a process refuses to connect unless
+    ``allow_plaintext`` says payloads may be stored in plain text.
     """
 
     model_config = SettingsConfigDict(env_prefix="CODEC_", extra="ignore")
 
     keys: SecretStr = SecretStr("")
-    # Read when ``keys`` is empty; ``make run`` keeps its key there, so a shell in the project
-    # folder talks to the local stack without exporting anything.
+    # Read when ``keys`` is empty; ``make run`` keeps its key there, so a shell talks to the local
+    # stack without exporting anything. A relative path is taken from the project folder (the
+    # checkout holding pyproject.toml), not from wherever the command runs; from an installed
+    # copy without that folder, from the working folder. Empty disables the file.
     keys_file: str = "data/codec-keys"
+    # Without a key, store workflow inputs and results (phone numbers, names) readable in
+    # Temporal's history. Only for tests or a deliberate choice; keys win when both are set.
+    allow_plaintext: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=8092, ge=0, le=65535)
     # When set, the codec server requires ``Authorization: Bearer <token>``.
@@ -108,10 +127,45 @@ class CodecSettings(BaseSettings):
     # Web UI origins allowed to call the codec server from the browser.
     cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
 
+    def key_file_path(self) -> Path | None:
+        """Where the key file is looked for, as an absolute path (None when disabled)."""
+        if not self.keys_file:
+            return None
+        path = Path(self.keys_file).expanduser()
+        if not path.is_absolute():
+            base = _SOURCE_TREE if (_SOURCE_TREE / "pyproject.toml").is_file() else Path.cwd()
+            path = base / path
+        return path.resolve()
+
     def key_spec(self) -> str:
-        """The configured keys, or the key file's content when no keys are set."""
+        """The configured keys, or the key file's content when no keys are set ("" when there are none)."""
         keys = self.keys.get_secret_value().strip()
-        if keys or not self.keys_file:
+        path = self.key_file_path()
+        if keys or path is None:
             return keys
-        path = Path(self.keys_file)
         return path.read_text().strip() if path.is_file() else ""
+
+    def payload_keys(self) -> str:
+        """The keys for a process that writes payloads: "" only when plain text was chosen, else refuse."""
+        keys = self.key_spec()
+        if keys or self.allow_plaintext:
+            return keys
+        raise MissingCodecKey(self.missing_key_message())
+
+    def missing_key_message(self, writing: bool = True) -> str:
+        """Where the key was looked for and how to set it (``writing``: also how to choose plain text)."""
+        path = self.key_file_path()
+        if path is None:
+            looked = "CODEC_KEYS is empty and CODEC_KEYS_FILE is empty"
+        elif path.is_file():
+            looked = f"CODEC_KEYS is empty and the key file {path} (CODEC_KEYS_FILE) is empty"
+        else:
+            looked = f"CODEC_KEYS is empty and there is no key file at {path} (CODEC_KEYS_FILE)"
+        how = (
+            "Set CODEC_KEYS to the key the other momoflow processes use ('key-id:base64-key'; a new one:"
+            ' python -c "from momoflow.codec import new_key_spec; print(new_key_spec())"),'
+            " or CODEC_KEYS_FILE to a file holding it"
+        )
+        if writing:
+            how += ", or CODEC_ALLOW_PLAINTEXT=true to store phone numbers and names unencrypted in Temporal's history"
+        return f"no payload encryption key: {looked}. {how}"

@@ -20,6 +20,7 @@ from momoflow.masking import mask_msisdn
 from momoflow.models import PaymentState, PaymentStatus, Product
 from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, TransferRequest
 from momoflow.settings import PaymentDefaults, TemporalSettings
+from momoflow.temporal import TemporalSetupError
 from momoflow.validation import check_sandbox_currency
 from starter.facade import Momoflow, OperationFailed, PaymentHandle, StartError, parse
 
@@ -314,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     except OperationFailed as exc:
         print(f"refused by MoMo: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except TemporalSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     except KeyError as exc:
         if "binary/encrypted" not in str(exc):
             raise

@@ -217,7 +217,7 @@ class Momoflow:
     def ui_url(self, workflow_id: str) -> str | None:
         if not self._ui:
             return None
-        return f"{self._ui.rstrip('/')}/namespaces/{self._temporal.namespace}/workflows/{quote(workflow_id, safe='')}"
+        return f"{self._ui.rstrip('/')}/namespaces/{self.client.namespace}/workflows/{quote(workflow_id, safe='')}"
 
     def handle(self, workflow_id: str) -> PaymentHandle:
         return PaymentHandle(self.client.get_workflow_handle(workflow_id, result_type=PaymentState), self.ui_url(workflow_id))
