@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages that integration tests run for real, as command=package.
-SYSTEM_PACKAGES ?=
+# nginx: the TLS terminator (client certificate, API key) in tests/integration/test_tls.py.
+SYSTEM_PACKAGES ?= nginx=nginx
 
 ## Install the Debian packages some tests need, when missing (as root, with apt-get).
 system-packages:

@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 NGINX = find_nginx()
 if NGINX is None:
     pytest.skip(
-        "nginx is not installed and could not be: `make test` installs it with apt-get when run as root"
+        "nginx is not installed: `make test` installs it with apt-get when run as root (make system-packages)"
         " (or install the Debian package nginx yourself)",
         allow_module_level=True,
     )
