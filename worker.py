@@ -21,6 +21,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from momo.tokens import TokenCache
 from momoflow.logging import configure_logging, get_logger
+from momoflow.metrics import server as metrics_server
+from momoflow.metrics import temporal as temporal_metrics
 from momoflow.settings import CallbackSettings, MomoSettings, TemporalSettings
 from momoflow.temporal import connect
 from momoflow.wiring import build_activities
@@ -61,7 +63,9 @@ async def run_worker(stop: asyncio.Event) -> None:
     temporal = TemporalSettings()
     momo = MomoSettings()
     callbacks = CallbackSettings()
-    client = await connect(temporal)
+    metrics = metrics_server.MetricsSettings()
+    metrics_server.serve(metrics)  # MoMo calls and token renewals
+    client = await connect(temporal, runtime=temporal_metrics.runtime(metrics))  # SDK and workflow metrics
     tokens = TokenCache(refresh_margin_s=momo.token_refresh_margin_s)
     async with httpx.AsyncClient(timeout=momo.http_timeout_s) as http:
         groups = build_activities(http, momo, callbacks, tokens)

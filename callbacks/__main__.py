@@ -10,6 +10,7 @@ from callbacks.app import create_app
 from callbacks.signaller import TemporalSignaller
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.logging import configure_logging
+from momoflow.metrics import server as metrics_server
 from momoflow.settings import CallbackSettings, TemporalSettings
 from momoflow.temporal import plan
 
@@ -21,6 +22,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=settings.port)
     args = parser.parse_args()
     configure_logging("callbacks")
+    metrics_server.serve(metrics_server.MetricsSettings())
     signer = CallbackSigner.from_spec(settings.secrets.get_secret_value())
     temporal = TemporalSettings()
     plan(temporal)  # connects on first callback, but refuses to start now without a payload key or usable config

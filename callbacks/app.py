@@ -4,6 +4,10 @@ Nothing in a callback body is trusted. The gateway passes on only the
 reference id bound to the URL and the status the body claims, as a hint; the
 workflow confirms by GET before it believes anything. Bad requests get a 4xx,
 are logged and counted, and signal nothing.
+
+Every request ends in one outcome, counted in ``momoflow_callbacks_total``
+(and in ``/health``): a delivery (:class:`Delivery`) or a refusal
+(:data:`REFUSALS`). A rising refusal count means someone is probing the URL.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import json
 from collections import Counter
 from datetime import UTC, datetime
 
+from prometheus_client import Counter as PromCounter
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -20,11 +26,22 @@ from starlette.routing import Route
 from callbacks.signaller import Delivery, Signaller
 from momoflow.callback_tokens import CallbackSigner, InvalidCallbackToken
 from momoflow.logging import get_logger
+from momoflow.metrics.http import HttpMetrics
 from momoflow.models import ProviderCallback
 
 log = get_logger("callbacks")
 
 _KNOWN_STATUSES = frozenset({"CREATED", "PENDING", "SUCCESSFUL", "FAILED"})
+_METHODS = frozenset({"PUT", "POST"})
+_ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# Why a request signalled nothing: the URL's token is forged or unknown, the body too
+# large or not a JSON object, the method not PUT/POST, or the path not a callback URL.
+REFUSALS = ("bad_token", "too_large", "bad_json", "wrong_method", "unknown_path")
+OUTCOMES = (*(delivery.value for delivery in Delivery), *REFUSALS)
+
+CALLBACKS = PromCounter("momoflow_callbacks", "Callback requests at the gateway, by outcome.", ["outcome"])
+for _outcome in OUTCOMES:  # every outcome exists from the start, so rate() sees the first one
+    CALLBACKS.labels(_outcome)
 
 
 class _TooLarge(Exception):
@@ -48,12 +65,18 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 def create_app(signer: CallbackSigner, signaller: Signaller, max_body_bytes: int = 16_384) -> Starlette:
     counts: Counter[str] = Counter()
 
-    def reject(status: int, outcome: str, message: str, **fields: object) -> JSONResponse:
+    def count(outcome: str) -> None:
         counts[outcome] += 1
+        CALLBACKS.labels(outcome).inc()
+
+    def reject(status: int, outcome: str, message: str, **fields: object) -> JSONResponse:
+        count(outcome)
         log.warning("callback rejected", outcome=outcome, http_status=status, **fields)
         return JSONResponse({"error": message}, status_code=status)
 
     async def receive(request: Request) -> JSONResponse:
+        if request.method not in _METHODS:
+            return reject(405, "wrong_method", "use PUT or POST", method=request.method[:16])
         try:
             target = signer.verify(request.path_params["token"])
         except InvalidCallbackToken as exc:
@@ -76,7 +99,7 @@ def create_app(signer: CallbackSigner, signaller: Signaller, max_body_bytes: int
             received_at=datetime.now(UTC),
         )
         delivery = await signaller.deliver(target.workflow_id, hint)
-        counts[delivery.value] += 1
+        count(delivery.value)
         log.info(
             "callback received",
             reference_id=target.reference_id,
@@ -92,11 +115,17 @@ def create_app(signer: CallbackSigner, signaller: Signaller, max_body_bytes: int
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "callbacks": dict(counts)})
 
+    async def unknown(request: Request) -> JSONResponse:
+        return reject(404, "unknown_path", "not found", method=request.method[:16])
+
     app = Starlette(
         routes=[
-            Route("/callbacks/{token}", receive, methods=["PUT", "POST"]),
+            # Every method reaches ``receive``, so a wrong one is counted, not just answered.
+            Route("/callbacks/{token}", receive, methods=_ANY_METHOD),
             Route("/health", health, methods=["GET"]),
-        ]
+            Route("/{path:path}", unknown, methods=_ANY_METHOD),
+        ],
+        middleware=[Middleware(HttpMetrics, server="callbacks")],
     )
     app.state.counts = counts
     return app

@@ -59,6 +59,8 @@ async def _main(args: argparse.Namespace) -> int:
         print(f"  MoMo sandbox  {config.sandbox_url}  (API user provisioned: {stack.credentials.api_user})")  # type: ignore[union-attr]
         print(f"  gateway       {config.gateway_url}")
         print(f"  codec server  {config.codec_url}  (the Web UI decrypts payloads through it)")
+        for name, url in stack.metrics_urls.items():
+            print(f"  metrics       {url}  ({name})")
         print(f"  logs          {config.data_dir / 'logs'}", flush=True)
 
         if not args.no_demo:

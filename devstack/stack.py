@@ -57,6 +57,8 @@ class StackConfig:
     # Temporal client variables (TEMPORAL_ADDRESS, TEMPORAL_TLS_*, TEMPORAL_API_KEY) for every
     # process that connects, including this one: e.g. a TLS proxy in front of the dev server.
     temporal_client_env: dict[str, str] = field(default_factory=dict)
+    # Each process serves Prometheus metrics on a free port of its own (see Stack.metrics_urls).
+    metrics: bool = True
 
     @classmethod
     def ephemeral(cls, data_dir: Path, **overrides: Any) -> StackConfig:
@@ -124,6 +126,8 @@ class Stack:
         self.codec_server: ManagedProcess | None = None
         self._client: Client | None = None
         self._worker_runs = 0
+        # Scrape target name (callbacks, sandbox, codec, worker-1, worker-1-temporal, …) → URL.
+        self.metrics_urls: dict[str, str] = {}
 
     # -- environment ------------------------------------------------------------------------
 
@@ -141,7 +145,7 @@ class Stack:
 
     def _base_env(self) -> dict[str, str]:
         c = self.config
-        prefixes = ("MOMO_", "TEMPORAL_", "CALLBACK_", "SANDBOX_", "CODEC_")
+        prefixes = ("MOMO_", "TEMPORAL_", "CALLBACK_", "SANDBOX_", "CODEC_", "METRICS_")
         env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
         env.update(
             {
@@ -174,6 +178,18 @@ class Stack:
 
     def _logs(self) -> Path:
         return self.config.data_dir / "logs"
+
+    def _metrics_env(self, name: str, temporal: bool = False) -> dict[str, str]:
+        """METRICS_* for one process on free ports, remembered in ``metrics_urls``."""
+        if not self.config.metrics:
+            return {}
+        host = self.config.host
+        env = {"METRICS_HOST": host, "METRICS_PORT": str(free_port()), "METRICS_PATH": "/metrics"}
+        self.metrics_urls[name] = f"http://{host}:{env['METRICS_PORT']}/metrics"
+        if temporal:
+            env["METRICS_TEMPORAL_PORT"] = str(free_port())
+            self.metrics_urls[f"{name}-temporal"] = f"http://{host}:{env['METRICS_TEMPORAL_PORT']}/metrics"
+        return env
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -237,7 +253,11 @@ class Stack:
         if not self.codec_keys or not c.ui_port:
             return
         argv = [sys.executable, "-m", "momoflow.codec_server", "--host", c.host, "--port", str(c.codec_port)]
-        env = {**self._base_env(), "CODEC_CORS_ORIGINS": f"http://{c.host}:{c.ui_port},http://localhost:{c.ui_port}"}
+        env = {
+            **self._base_env(),
+            "CODEC_CORS_ORIGINS": f"http://{c.host}:{c.ui_port},http://localhost:{c.ui_port}",
+            **self._metrics_env("codec"),
+        }
         self.codec_server = ManagedProcess("codec", argv, env, self._logs() / "codec.log")
         self.codec_server.start()
         await self.codec_server.wait_until(HttpOk(f"{c.codec_url}/health"), timeout=30)
@@ -248,6 +268,7 @@ class Stack:
             **self._base_env(),
             "SANDBOX_COLLECTION_SUBSCRIPTION_KEY": c.collection_subscription_key,
             "SANDBOX_DISBURSEMENT_SUBSCRIPTION_KEY": c.disbursement_subscription_key,
+            **self._metrics_env("sandbox"),
             **c.sandbox_env,
         }
         argv = [sys.executable, "-m", "sandbox", "--host", c.host, "--port", str(c.sandbox_port)]
@@ -268,7 +289,8 @@ class Stack:
     async def start_gateway(self) -> None:
         c = self.config
         argv = [sys.executable, "-m", "callbacks", "--host", c.host, "--port", str(c.gateway_port)]
-        self.gateway = ManagedProcess("callbacks", argv, self.client_env(), self._logs() / "callbacks.log")
+        env = {**self.client_env(), **self._metrics_env("callbacks")}
+        self.gateway = ManagedProcess("callbacks", argv, env, self._logs() / "callbacks.log")
         self.gateway.start()
         await self.gateway.wait_until(HttpOk(f"{c.gateway_url}/health"), timeout=30)
 
@@ -295,7 +317,8 @@ class Stack:
     async def start_worker(self) -> ManagedProcess:
         self._worker_runs += 1
         log_path = self._logs() / f"worker-{self._worker_runs}.log"
-        self.worker = ManagedProcess("worker", [sys.executable, "-m", "worker"], self.worker_env(), log_path)
+        env = {**self.worker_env(), **self._metrics_env(f"worker-{self._worker_runs}", temporal=True)}
+        self.worker = ManagedProcess("worker", [sys.executable, "-m", "worker"], env, log_path)
         self.workers.append(self.worker)
         self.worker.start()
         await self.worker.wait_until(_LogContains(log_path, "worker started"), timeout=60)

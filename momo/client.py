@@ -8,6 +8,8 @@ into a :mod:`momo.errors` exception. Product clients add the endpoints.
 from __future__ import annotations
 
 import base64
+import contextlib
+import time
 from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 from pydantic import TypeAdapter
 
+from momo import metrics
 from momo.errors import (
     MomoAuthError,
     MomoError,
@@ -87,12 +90,22 @@ class MomoHttp:
         return f"{self._base_url}/{self.product}{path}"
 
     async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        path = url.removeprefix(self._url(""))  # for the metrics' operation name only
+        started = time.perf_counter()
         try:
-            return await self._http.request(method, url, **kwargs)
+            response = await self._http.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
+            metrics.observe_call(self.product, method, path, "timeout", time.perf_counter() - started)
             raise MomoTransientError(f"{method} {url} timed out", code="TIMEOUT") from exc
         except httpx.TransportError as exc:
+            metrics.observe_call(self.product, method, path, "network_error", time.perf_counter() - started)
             raise MomoTransientError(f"{method} {url} failed: {type(exc).__name__}", code="NETWORK_ERROR") from exc
+        metrics.observe_call(self.product, method, path, str(response.status_code), time.perf_counter() - started)
+        retry_after = response.headers.get("Retry-After")
+        if retry_after is not None and (response.status_code == 429 or response.status_code >= 500):
+            with contextlib.suppress(ValueError):
+                metrics.observe_retry_after(self.product, method, path, response.status_code, max(0.0, float(retry_after)))
+        return response
 
     async def _fetch_token(self) -> AccessToken:
         response = await self._send(
@@ -141,6 +154,7 @@ class MomoHttp:
             # answers 401, so a second refusal is reported as it is.
             if isinstance(error, MomoAuthError) and response.status_code == 401 and attempt == 1:
                 self.tokens.invalidate(self.credentials.cache_key, token)
+                metrics.observe_token_refused(self.product)
                 continue
             raise error
         raise AssertionError("unreachable")

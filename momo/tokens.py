@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from momo import metrics
 from momo.models import AccessToken
 
 
@@ -45,7 +46,12 @@ class TokenCache:
             if self._fresh(entry):
                 assert entry is not None
                 return entry.token
-            issued = await fetch()
+            try:
+                issued = await fetch()
+            except Exception:
+                metrics.observe_token_renewal(_product(key), ok=False)
+                raise
+            metrics.observe_token_renewal(_product(key), ok=True)
             self.minted += 1
             # A token whose lifetime is shorter than the margin is still used once.
             lifetime = max(float(issued.expires_in), 1.0)
@@ -60,3 +66,8 @@ class TokenCache:
         entry = self._entries.get(key)
         if entry is not None and entry.token == token:
             del self._entries[key]
+
+
+def _product(key: str) -> str:
+    """Keys are ``<product>:<api user>``; only the product is a metric label."""
+    return key.partition(":")[0]

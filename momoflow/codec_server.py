@@ -23,6 +23,8 @@ from temporalio.converter import PayloadCodec
 
 from momoflow.codec import CodecKeyError, EncryptionCodec
 from momoflow.logging import configure_logging, get_logger
+from momoflow.metrics import server as metrics_server
+from momoflow.metrics.http import HttpMetrics
 from momoflow.settings import CodecSettings
 
 log = get_logger("codec_server")
@@ -90,7 +92,8 @@ def main() -> None:
         raise SystemExit(settings.missing_key_message(writing=False))
     origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
     app = create_app(EncryptionCodec.from_spec(keys), origins, settings.server_token.get_secret_value())
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    metrics_server.serve(metrics_server.MetricsSettings())
+    uvicorn.run(HttpMetrics(app, "codec"), host=args.host, port=args.port, log_config=None, access_log=False)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from momoflow.codec import with_codec
@@ -145,13 +146,19 @@ async def connect(
     settings: TemporalSettings | None = None,
     codec: CodecSettings | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    runtime: Runtime | None = None,
 ) -> Client:
-    """A client with the pydantic converter and payload encryption, connected as configured (see :func:`plan`)."""
+    """A client with the pydantic converter and payload encryption, connected as configured (see :func:`plan`).
+
+    ``runtime`` is the worker's, carrying the Prometheus exporter; None is the SDK's default.
+    """
     target = plan(settings, codec, environ)
     try:
         return await Client.connect(
             target.address,
             data_converter=with_codec(pydantic_data_converter, target.codec_keys),
+            runtime=runtime,
             **target.connect_kwargs(),
         )
     except RuntimeError as exc:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import uvicorn
 
 from momoflow.logging import configure_logging, get_logger
+from momoflow.metrics import server as metrics_server
+from momoflow.metrics.http import HttpMetrics
 from sandbox.app import create_app
 from sandbox.settings import SandboxSettings
 
@@ -29,7 +31,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv, settings)
     settings = settings.model_copy(update={"host": args.host, "port": args.port})
     get_logger("sandbox").info("sandbox_listening", host=settings.host, port=settings.port)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    metrics_server.serve(metrics_server.MetricsSettings())
+    uvicorn.run(HttpMetrics(create_app(settings), "sandbox"), host=settings.host, port=settings.port, log_config=None)
 
 
 if __name__ == "__main__":

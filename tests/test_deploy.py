@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from momoflow import search_attributes
+from momoflow.metrics.server import MetricsSettings
 from momoflow.settings import CallbackSettings, CodecSettings, MomoSettings, PaymentDefaults, TemporalSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +36,7 @@ def test_compose_file_follows_the_compose_specification() -> None:
 
 def _known_env_names() -> set[str]:
     names: set[str] = set()
-    for settings in (TemporalSettings, MomoSettings, CallbackSettings, CodecSettings, PaymentDefaults):
+    for settings in (TemporalSettings, MomoSettings, CallbackSettings, CodecSettings, PaymentDefaults, MetricsSettings):
         prefix = settings.model_config.get("env_prefix", "")
         for name, field in settings.model_fields.items():
             names.add(str(field.validation_alias or f"{prefix}{name}").upper())
@@ -44,7 +45,7 @@ def _known_env_names() -> set[str]:
 
 def test_every_momoflow_variable_in_compose_is_a_real_setting() -> None:
     text = COMPOSE.read_text()
-    used = set(re.findall(r"^\s+((?:TEMPORAL|MOMO|CALLBACK)_[A-Z_]+):", text, flags=re.M))
+    used = set(re.findall(r"^\s+((?:TEMPORAL|MOMO|CALLBACK|METRICS)_[A-Z_]+):", text, flags=re.M))
     read_by_temporal_images = {"TEMPORAL_CORS_ORIGINS", "TEMPORAL_CODEC_ENDPOINT"}
     unknown = used - _known_env_names() - read_by_temporal_images
     assert not unknown, f"compose sets variables no setting reads: {sorted(unknown)}"
@@ -63,8 +64,9 @@ def _packages() -> list[str]:
 
 @pytest.mark.parametrize("package", _packages())
 def test_image_contains_every_package(package: str) -> None:
-    # `pip install .` in the image fails if a listed package was not copied in.
-    assert f"COPY {package} {package}" in (ROOT / "Dockerfile").read_text()
+    # `pip install .` in the image fails if a listed package was not copied in (a subpackage comes with its parent).
+    top = package.split(".")[0]
+    assert f"COPY {top} {top}" in (ROOT / "Dockerfile").read_text()
 
 
 def test_env_example_documents_every_setting() -> None:
