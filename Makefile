@@ -15,7 +15,8 @@ install: $(STAMP)
 
 # Debian packages that integration tests run for real, as command=package.
 # nginx: the TLS terminator (client certificate, API key) in tests/integration/test_tls.py.
-SYSTEM_PACKAGES ?= nginx=nginx
+# prometheus, promtool: the alert rules' checks and the real Prometheus in tests/integration/test_metrics.py.
+SYSTEM_PACKAGES ?= nginx=nginx prometheus=prometheus promtool=prometheus
 
 ## Install the Debian packages some tests need, when missing (as root, with apt-get).
 system-packages:

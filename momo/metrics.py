@@ -64,6 +64,11 @@ TOKENS_REFUSED = Counter(
     ["product"],
 )
 
+# Failures exist at zero from the start, so increase() sees the first one.
+for _product in ("collection", "disbursement"):
+    TOKEN_RENEWALS.labels(_product, "failure")
+    TOKENS_REFUSED.labels(_product)
+
 
 def operation_of(method: str, path: str) -> str:
     """The operation name of a call below the product (``/v1_0/requesttopay/<id>`` → get_request_to_pay_status)."""
