@@ -91,7 +91,11 @@ class CollectionActivities:
 
     @activity.defn(name=contract.REQUEST_TO_PAY.await_final)
     async def await_final_request_to_pay(self, check: StatusCheck) -> ProviderStatus:
-        return await require_final(lambda: self._client.get_request_to_pay(check.reference_id), _transaction_status)
+        return await require_final(
+            lambda: self._client.get_request_to_pay(check.reference_id),
+            _transaction_status,
+            not_found_is_answer=check.not_found_is_answer,
+        )
 
     # -- Pre-Approval -------------------------------------------------------------------------
 
@@ -115,7 +119,11 @@ class CollectionActivities:
 
     @activity.defn(name=contract.PRE_APPROVAL.await_final)
     async def await_final_preapproval(self, check: StatusCheck) -> ProviderStatus:
-        return await require_final(lambda: self._client.get_preapproval(check.reference_id), _preapproval_status)
+        return await require_final(
+            lambda: self._client.get_preapproval(check.reference_id),
+            _preapproval_status,
+            not_found_is_answer=check.not_found_is_answer,
+        )
 
     @activity.defn(name=contract.LIST_PREAPPROVALS)
     async def list_preapprovals(self, listing: PreApprovalListing) -> list[PreApprovalEntry]:
@@ -170,7 +178,11 @@ class CollectionActivities:
 
     @activity.defn(name=contract.INVOICE.await_final)
     async def await_final_invoice(self, check: StatusCheck) -> ProviderStatus:
-        return await require_final(lambda: self._client.get_invoice(check.reference_id), _invoice_status)
+        return await require_final(
+            lambda: self._client.get_invoice(check.reference_id),
+            _invoice_status,
+            not_found_is_answer=check.not_found_is_answer,
+        )
 
     @activity.defn(name=contract.INVOICE_CANCELLATION.submit)
     async def submit_invoice_cancellation(self, submit: SubmitInvoiceCancellation) -> bool:

@@ -47,7 +47,11 @@ class DisbursementActivities:
 
     @activity.defn(name=contract.TRANSFER.await_final)
     async def await_final_transfer(self, check: StatusCheck) -> ProviderStatus:
-        return await require_final(lambda: self._client.get_transfer(check.reference_id), _transfer_status)
+        return await require_final(
+            lambda: self._client.get_transfer(check.reference_id),
+            _transfer_status,
+            not_found_is_answer=check.not_found_is_answer,
+        )
 
     def main(self) -> list[object]:
         return [self.submit_transfer]

@@ -54,11 +54,19 @@ async def report_status(fetch: Callable[[], Awaitable[R]], describe: Callable[[R
     return describe(result)
 
 
-async def require_final(fetch: Callable[[], Awaitable[R]], describe: Callable[[R], ProviderStatus]) -> ProviderStatus:
-    """GET once; fail retryably unless final, so the activity's retry policy is the poll schedule."""
+async def require_final(
+    fetch: Callable[[], Awaitable[R]], describe: Callable[[R], ProviderStatus], *, not_found_is_answer: bool = False
+) -> ProviderStatus:
+    """GET once; fail retryably unless final, so the activity's retry policy is the poll schedule.
+
+    A 404 is "not visible yet" unless the workflow says MoMo has had time to see every
+    request sent for this id (``not_found_is_answer``): then NOT_FOUND is returned.
+    """
     try:
         result = await fetch()
     except MomoNotFoundError:
+        if not_found_is_answer:
+            return ProviderStatus(status="NOT_FOUND")
         raise still_pending("not yet visible") from None
     except MomoError as exc:
         raise to_application_error(exc, force_retryable=True) from exc

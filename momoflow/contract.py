@@ -155,6 +155,9 @@ class SubmitInvoiceCancellation(BaseModel):
 
 class StatusCheck(BaseModel):
     reference_id: str
+    # True once MoMo has had time to see every request sent for this id: a 404 is then an
+    # answer ("never accepted") rather than "not visible yet", and ends a poll.
+    not_found_is_answer: bool = False
 
 
 class ProviderStatus(BaseModel):

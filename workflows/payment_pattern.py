@@ -48,6 +48,17 @@ ONE_CALL = timedelta(seconds=30)
 FINAL_CHECK_AT_DEADLINE = "final-check-at-deadline"
 # Patch id of status checks on the queue the worker derives, whatever the caller sent.
 WORKER_STATUS_QUEUE = "worker-status-queue"
+# Patch id of "resend until MoMo acknowledges; PENDING only then; NOT_SUBMITTED when certain".
+RESEND_UNTIL_ACKNOWLEDGED = "resend-until-acknowledged"
+# Patch id of "first status check seconds after submit, then slowly growing intervals".
+EARLY_STATUS_CHECKS = "early-status-checks"
+# After the last submission ended, wait this long before trusting a 404: longer than one
+# call may last (ONE_CALL, which also bounds the worker's HTTP timeout), so no request of
+# ours can still be on its way to MoMo.
+QUIET_PERIOD = 2 * ONE_CALL
+# Between status checks without a callback: each wait 1.5 times the previous one.
+CHECK_BACKOFF = 1.5
+NOT_SUBMITTED = "NOT_SUBMITTED"
 
 
 class PaymentPattern:
@@ -66,6 +77,8 @@ class PaymentPattern:
         self._legacy_status_queue = legacy_status_queue
         self._status_queue_name: str | None = None
         self._resolution: Resolution | None = None
+        # Where the final answer of the early checks came from ("callback" or "poll").
+        self._last_source = "poll"
         # Raised by every event that should cut a wait short: a callback, a finished cancellation.
         self._nudges = 0
 
@@ -132,27 +145,49 @@ class PaymentPattern:
         if refused is not None:
             answer, message = refused
             return await self._finish(answer, "precheck", message)
-        rejection = await self._submit(submit_input, timedelta(seconds=timing.submit_timeout_s), deadline)
-        if rejection is not None:
-            return await self._finish(ProviderStatus(status="FAILED", reason=rejection.type), "submit", rejection.message)
-        self._set_status(PaymentStatus.PENDING, "submit")
-        await self._after_submit()
+        never_acknowledged = False
+        if workflow.patched(RESEND_UNTIL_ACKNOWLEDGED):
+            outcome = await self._submit_until_acknowledged(submit_input, deadline)
+            if isinstance(outcome, ApplicationError):
+                return await self._finish(ProviderStatus(status="FAILED", reason=outcome.type), "submit", outcome.message)
+            if isinstance(outcome, ProviderStatus) and outcome.status == "NOT_FOUND":
+                return await self._finish(
+                    ProviderStatus(status="FAILED", reason=NOT_SUBMITTED), "submit", self._not_submitted_message()
+                )
+            never_acknowledged = outcome is None
+            if not never_acknowledged:
+                self._set_status(PaymentStatus.PENDING, "submit")
+                await self._after_submit()
+                if isinstance(outcome, ProviderStatus) and outcome.is_final:
+                    return await self._finish(outcome, "poll")
+        else:
+            rejection = await self._submit(submit_input, timedelta(seconds=timing.submit_timeout_s), deadline)
+            if rejection is not None:
+                return await self._finish(ProviderStatus(status="FAILED", reason=rejection.type), "submit", rejection.message)
+            self._set_status(PaymentStatus.PENDING, "submit")
+            await self._after_submit()
 
-        # Wait for the callback, then check; without one, poll until the deadline.
-        try:
-            await workflow.wait_condition(
-                lambda: self._nudges > 0,
-                timeout=self._until(deadline, cap=timedelta(seconds=timing.callback_timeout_s)),
-            )
-            answer = await self._check_now()
-            if answer is not None and answer.is_final:
-                return await self._finish(answer, "callback")
-        except asyncio.TimeoutError:
-            workflow.logger.info("no callback in time; polling", extra=self._log_fields())
-
-        poll = RetryPolicy(initial_interval=timedelta(seconds=timing.poll_interval_s), backoff_coefficient=1.0)
-        answer = await self._poll_phase(poll, deadline)
-        if answer is None and self._resolution is None and workflow.patched(FINAL_CHECK_AT_DEADLINE):
+        answer = None
+        if not never_acknowledged and workflow.patched(EARLY_STATUS_CHECKS):
+            answer = await self._early_checks(deadline)
+        elif not never_acknowledged:
+            # Wait for the callback, then check; without one, poll until the deadline.
+            try:
+                await workflow.wait_condition(
+                    lambda: self._nudges > 0,
+                    timeout=self._until(deadline, cap=timedelta(seconds=timing.callback_timeout_s)),
+                )
+                answer = await self._check_now()
+                if answer is not None and answer.is_final:
+                    return await self._finish(answer, "callback")
+            except asyncio.TimeoutError:
+                workflow.logger.info("no callback in time; polling", extra=self._log_fields())
+            poll = RetryPolicy(initial_interval=timedelta(seconds=timing.poll_interval_s), backoff_coefficient=1.0)
+            answer = await self._poll_phase(poll, deadline)
+        if answer is not None and answer.is_final:
+            return await self._finish(answer, self._last_source)
+        answer = None
+        if not never_acknowledged and self._resolution is None and workflow.patched(FINAL_CHECK_AT_DEADLINE):
             answer = await self._last_check(deadline)
         if answer is not None:
             return await self._finish(answer, "poll")
@@ -164,7 +199,15 @@ class PaymentPattern:
             backoff_coefficient=2.0,
             maximum_interval=timedelta(seconds=timing.reconcile_max_interval_s),
         )
-        answer = await self._poll_phase(reconcile, workflow.now() + timedelta(seconds=timing.reconcile_max_age_s))
+        answer = await self._poll_phase(
+            reconcile,
+            workflow.now() + timedelta(seconds=timing.reconcile_max_age_s),
+            not_found_is_answer=never_acknowledged,
+        )
+        if answer is not None and answer.status == "NOT_FOUND":
+            return await self._finish(
+                ProviderStatus(status="FAILED", reason=NOT_SUBMITTED), "reconciliation", self._not_submitted_message()
+            )
         if answer is not None:
             return await self._finish(answer, "reconciliation")
         if self._resolution is not None:
@@ -178,11 +221,91 @@ class PaymentPattern:
         wait for the deadline itself, or a callback, and ask once more before saying UNKNOWN."""
         seen = self._nudges
         try:
-            await workflow.wait_condition(lambda: self._nudges > seen, timeout=self._until(deadline))
+            if self._until(deadline) > timedelta(0):  # a zero timeout would mean "no timeout"
+                await workflow.wait_condition(lambda: self._nudges > seen, timeout=self._until(deadline))
         except asyncio.TimeoutError:
             pass
         answer = await self._check_now()
         return answer if answer is not None and answer.is_final else None
+
+    async def _early_checks(self, deadline: datetime) -> ProviderStatus | None:
+        """Without a callback, check first ``poll_interval_s`` after submit, then 1.5 times later
+        each time, up to ``callback_timeout_s`` apart; a callback still triggers a check at once.
+
+        Most callbacks come within seconds, but one that is lost must not leave a paid payment
+        waiting for a whole callback timeout; the growing gaps keep the many pending payments
+        of a busy worker under MoMo's status-check rate limit. Returns a final answer or None.
+        """
+        timing = self._timing
+        first = timedelta(seconds=min(timing.poll_interval_s, timing.callback_timeout_s))
+        self._last_source = "callback"
+        try:
+            if self._until(deadline) < timedelta(seconds=1):
+                return None  # acknowledged only after the deadline: straight to the last check
+            await workflow.wait_condition(lambda: self._nudges > 0, timeout=self._until(deadline, cap=first))
+            answer = await self._check_now()
+            if answer is not None and answer.is_final:
+                return answer
+        except asyncio.TimeoutError:
+            pass
+        self._last_source = "poll"
+        poll = RetryPolicy(
+            initial_interval=first,
+            backoff_coefficient=CHECK_BACKOFF,
+            maximum_interval=timedelta(seconds=max(timing.poll_interval_s, timing.callback_timeout_s)),
+        )
+        return await self._poll_phase(poll, deadline)
+
+    async def _submit_until_acknowledged(
+        self, submit_input: BaseModel, deadline: datetime
+    ) -> ApplicationError | ProviderStatus | bool | None:
+        """Send until MoMo acknowledges the request, resending (same reference id) while it does not know it.
+
+        MoMo has acknowledged a request when it answered 202 or 409, or when a status GET knows
+        the reference id. While a GET answers 404, nothing was taken, and resending is safe
+        (a 409 would say an earlier attempt got through). Returns MoMo's refusal, True when
+        acknowledged by the POST, the status when acknowledged by a GET, and when the deadline
+        passed without an acknowledgement: NOT_FOUND if MoMo still does not know the reference
+        id after :data:`QUIET_PERIOD` (it was never submitted), None if MoMo could not be asked.
+        """
+        budget = timedelta(seconds=self._timing.submit_timeout_s)
+        while self._until(deadline) >= timedelta(seconds=1):
+            try:
+                await workflow.execute_activity(
+                    self.steps.submit,
+                    submit_input,
+                    result_type=bool,
+                    start_to_close_timeout=ONE_CALL,
+                    schedule_to_close_timeout=self._until(deadline, cap=budget),
+                    retry_policy=SUBMIT_RETRY,
+                )
+                return True
+            except ActivityError as err:
+                cause = err.cause
+                if isinstance(cause, ApplicationError) and cause.non_retryable:
+                    workflow.logger.info("refused by MoMo", extra={**self._log_fields(), "reason": cause.type})
+                    return cause
+            workflow.logger.warning("submit outcome unknown; checking status", extra=self._log_fields())
+            answer = await self._check_now()
+            if answer is not None and answer.status != "NOT_FOUND":
+                return answer
+            workflow.logger.warning(
+                "MoMo does not know the request; resending" if answer else "MoMo unreachable; resending",
+                extra=self._log_fields(),
+            )
+        # The deadline passed and MoMo never acknowledged the request. Let every request we
+        # sent land or die, then ask once more: a 404 now means it was never taken.
+        workflow.logger.warning("never acknowledged by the deadline; checking once more", extra=self._log_fields())
+        await workflow.sleep(QUIET_PERIOD)
+        return await self._check_now()
+
+    def _not_submitted_message(self) -> str:
+        return (
+            "MoMo never accepted this request: every submission failed or went unanswered until the deadline, "
+            f"and {int(QUIET_PERIOD.total_seconds())} s after the last one ended (longer than any call may last, "
+            "so none was still on its way) MoMo answered 404 RESOURCE_NOT_FOUND for the reference id. The "
+            "reference id is never sent again, so nothing can be charged under it."
+        )
 
     async def _submit(self, submit_input: BaseModel, budget: timedelta, deadline: datetime) -> ApplicationError | None:
         """Send the request (retried with the same reference id). Returns MoMo's refusal, if any."""
@@ -205,7 +328,7 @@ class PaymentPattern:
         return None
 
     async def _check_now(self, reference_id: str | None = None) -> ProviderStatus | None:
-        """One status GET (retried on transport errors). None if MoMo could not be asked."""
+        """One status GET (retried on transport errors). None if MoMo could not be asked; NOT_FOUND on 404."""
         try:
             answer = await workflow.execute_activity(
                 self.steps.get_status,
@@ -229,17 +352,24 @@ class PaymentPattern:
         until: datetime,
         reference_id: str | None = None,
         nudges: Callable[[], int] | None = None,
+        not_found_is_answer: bool = False,
     ) -> ProviderStatus | None:
-        """Poll by retrying one activity; a nudge or an operator's resolution interrupts it."""
+        """Poll by retrying one activity; a nudge or an operator's resolution interrupts it.
+
+        With ``not_found_is_answer`` a 404 ends the poll with NOT_FOUND (see StatusCheck).
+        """
         count = nudges or (lambda: self._nudges)
         while True:
             remaining = self._until(until)
             if remaining <= timedelta(seconds=1) or self._resolution is not None:
                 return None
             seen = count()
+            check = StatusCheck(reference_id=reference_id or self._state.reference_id)
+            if not_found_is_answer:
+                check = StatusCheck(reference_id=check.reference_id, not_found_is_answer=True)
             poll = workflow.start_activity(
                 self.steps.await_final,
-                StatusCheck(reference_id=reference_id or self._state.reference_id),
+                check,
                 result_type=ProviderStatus,
                 start_to_close_timeout=ONE_CALL,
                 schedule_to_close_timeout=remaining,
@@ -264,7 +394,7 @@ class PaymentPattern:
             if self._resolution is not None:
                 return None
             answer = await self._check_now(reference_id)
-            if answer is not None and answer.is_final:
+            if answer is not None and (answer.is_final or (not_found_is_answer and answer.status == "NOT_FOUND")):
                 return answer
 
     async def _finish(self, answer: ProviderStatus, source: str, message: str | None = None) -> PaymentState:

@@ -239,8 +239,8 @@ async def test_reconciliation_slows_from_seconds_to_hours_and_history_stays_smal
         events = [e async for e in handle.fetch_history_events()]
         result: PaymentState = await handle.result()  # the maximum age passes
 
-    # Polling starts when the callback wait ends; reconciliation within a second of the deadline.
-    deadline = fake.poll_times[0] + timedelta(seconds=timing.deadline_s - timing.callback_timeout_s - 2)
+    # Polling starts one poll interval after submit; reconciliation within a second of the deadline.
+    deadline = fake.poll_times[0] + timedelta(seconds=timing.deadline_s - timing.poll_interval_s - 2)
     # (The last poll and the first reconciliation check can meet at the deadline: skip that join.)
     gaps = [(b - a).total_seconds() for a, b in zip(fake.poll_times, fake.poll_times[1:]) if a >= deadline]
     gaps = [gap for gap in gaps if gap >= 1]
@@ -248,9 +248,9 @@ async def test_reconciliation_slows_from_seconds_to_hours_and_history_stays_smal
     assert any(60 <= gap < 3600 for gap in gaps)  # …then minutes…
     assert max(gaps) == pytest.approx(3600, abs=5)  # …then hourly, never slower
     assert all(later >= earlier - 1 for earlier, later in zip(gaps, gaps[1:]))  # never faster again
-    # Retry-as-poll: over a hundred checks, a fixed few dozen history events (the pattern's
+    # Retry-as-poll: over eighty checks, a fixed few dozen history events (the pattern's
     # commands and its version markers), however many checks there are.
-    assert fake.poll_calls > 100 and len(events) < 45
+    assert fake.poll_calls > 80 and len(events) < 47
     assert result.status is PaymentStatus.UNKNOWN  # still unknown: left for an operator, never FAILED
     assert result.history[-1].source == "deadline"
 
