@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from momoflow import contract
 from activities.errors import to_application_error
 from activities.operations import report_status, require_final, submit_once
 from momo.client import CollectionClient
-from momo.errors import MomoError
+from momo.errors import MomoBusinessError, MomoError, MomoNotFoundError
 from momo.models import CreateInvoice, InvoiceResult, PreApproval, PreApprovalResult, RequestToPay, RequestToPayResult
 from momo.models import Party as WireParty
 from momoflow.contract import (
@@ -23,7 +24,12 @@ from momoflow.contract import (
     SubmitRequestToPay,
 )
 from momoflow.callback_tokens import CallbackSigner
+from momoflow.logging import get_logger
 from momoflow.models import Party
+
+log = get_logger("activities")
+# How the list endpoint's path spells each party id type.
+_LIST_PATH_TYPES = {"MSISDN": "msisdn", "EMAIL": "email", "PARTY_CODE": "id"}
 
 
 def wire_party(party: Party) -> WireParty:
@@ -147,11 +153,31 @@ class CollectionActivities:
 
     @activity.defn(name=contract.CANCEL_PREAPPROVAL)
     async def cancel_preapproval(self, cancellation: PreApprovalCancellation) -> bool:
+        """DELETE the mandate. The DELETE is not idempotent at MoMo but is retried: when a retry
+        is refused (the mandate is no longer active), an earlier attempt may have cancelled it,
+        so the mandate's own status decides: CANCELLED means the cancellation took effect."""
+        pre_approval_id = cancellation.pre_approval_id
+        attempt = activity.info().attempt
         try:
-            await self._client.cancel_preapproval(cancellation.pre_approval_id)
+            await self._client.cancel_preapproval(pre_approval_id)
         except MomoError as exc:
+            if attempt > 1 and isinstance(exc, MomoBusinessError) and await self._mandate_cancelled(pre_approval_id):
+                log.info("preapproval cancelled by an earlier attempt", reference_id=pre_approval_id, attempt=attempt)
+                return True
             raise to_application_error(exc) from exc
         return True
+
+    async def _mandate_cancelled(self, pre_approval_id: str) -> bool:
+        """Whether MoMo lists this mandate as CANCELLED (found through its payer's list)."""
+        try:
+            approval = await self._client.get_preapproval(pre_approval_id)
+            if approval.payer is None:
+                return False
+            payer = approval.payer
+            listed = await self._client.list_preapprovals(_LIST_PATH_TYPES[payer.party_id_type.value], payer.party_id)
+        except MomoError as exc:
+            raise to_application_error(exc, force_retryable=True) from exc
+        return any(item.pre_approval_id == pre_approval_id and item.status == "CANCELLED" for item in listed)
 
     # -- Invoice ------------------------------------------------------------------------------
 
@@ -186,12 +212,36 @@ class CollectionActivities:
 
     @activity.defn(name=contract.INVOICE_CANCELLATION.submit)
     async def submit_invoice_cancellation(self, submit: SubmitInvoiceCancellation) -> bool:
+        """DELETE the invoice under the cancellation's own reference id.
+
+        MoMo may not refuse a reused reference id on this DELETE with 409, and a retry can
+        meet an invoice that our earlier attempt already cancelled. So a refusal on a retry
+        is checked by GET of the cancellation's reference id: if MoMo knows it, the earlier
+        attempt was accepted (False, as for a 409) and the workflow follows it. The invoice's
+        own status is not enough: a cancelled invoice does not say who cancelled it.
+        """
         url = self._callback_url(submit.reference_id)
-        return await submit_once(
-            "invoice_cancellation",
-            submit.reference_id,
-            lambda: self._client.cancel_invoice(submit.invoice_reference_id, submit.reference_id, submit.external_id, url),
-        )
+        attempt = activity.info().attempt
+        try:
+            return await submit_once(
+                "invoice_cancellation",
+                submit.reference_id,
+                lambda: self._client.cancel_invoice(submit.invoice_reference_id, submit.reference_id, submit.external_id, url),
+            )
+        except ApplicationError as err:
+            if attempt > 1 and err.non_retryable and await self._cancellation_known(submit.reference_id):
+                log.info("invoice_cancellation accepted by an earlier attempt", reference_id=submit.reference_id, attempt=attempt)
+                return False
+            raise
+
+    async def _cancellation_known(self, reference_id: str) -> bool:
+        try:
+            await self._client.get_invoice(reference_id)
+        except MomoNotFoundError:
+            return False
+        except MomoError as exc:
+            raise to_application_error(exc, force_retryable=True) from exc
+        return True
 
     def main(self) -> list[object]:
         """Activities for the main task queue."""
