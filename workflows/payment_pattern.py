@@ -6,6 +6,12 @@ not come, and when the deadline passes without a final answer report UNKNOWN
 and keep checking on a slowing schedule until MoMo answers or an operator
 resolves it. Request to Pay, Transfer, Pre-Approval, Invoice and Cancel Invoice
 are subclasses that name their activities and add their own steps.
+
+An operation is PENDING only once MoMo acknowledged it (202 or 409 on submit, or a
+GET that knows the reference id); while MoMo answers 404 it is resent. If MoMo was
+unreachable until the deadline and, a quiet period after the last submission, still
+answers 404, the operation ends FAILED ``NOT_SUBMITTED``: that is certain, because no
+request can still be in flight and the reference id is never sent again.
 """
 
 from __future__ import annotations
