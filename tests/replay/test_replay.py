@@ -24,7 +24,12 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_histories_from_before_the_deadline_check_still_replay() -> None:
     # Payments started before the last check at the deadline was added must keep replaying.
-    assert len([path for path in HISTORIES if path.stem.startswith("legacy-")]) == 5
+    assert len([path for path in HISTORIES if path.stem.startswith("legacy-request_to_pay")]) == 5
+
+
+def test_histories_from_before_resend_until_acknowledged_still_replay() -> None:
+    # Payments started before resending until MoMo acknowledged them (and the early checks).
+    assert len([path for path in HISTORIES if path.stem.startswith("legacy-before-resend-")]) == 10
 
 
 def test_histories_cover_every_path_and_workflow_type() -> None:
