@@ -12,7 +12,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.collection import CollectionActivities
 from momo.client import CollectionClient, MomoCredentials
-from momoflow.activity_io import PreApprovalCancellation, SubmitInvoiceCancellation
+from momoflow.contract import PreApprovalCancellation, SubmitInvoiceCancellation
 from momoflow.callback_tokens import CallbackSigner
 
 MANDATE = "6f1c2b9e-0d4a-4c3e-8b7a-1e2d3c4b5a69"
