@@ -140,6 +140,8 @@ class PaymentState(BaseModel):
     status_checks: int = 0
     resolved_by: str | None = None
     history: list[StatusChange] = Field(default_factory=list)
+    # True when the starter read this from the Temporal server because no worker answered.
+    read_from_server: bool = False
 
     @property
     def is_final(self) -> bool:

@@ -2,18 +2,35 @@
 
 They must exist on the server before a workflow sets them: devstack registers
 them on the dev server, docker-compose on the cluster, tests on their own
-servers. None of them ever holds a phone number.
+servers. They also let the starter read an operation's state from the server
+while no worker answers queries. None of them ever holds a phone number: the
+reason is MoMo's code and the financial transaction id MoMo's own id.
 """
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 STATUS = SearchAttributeKey.for_keyword("MomoStatus")
 PRODUCT = SearchAttributeKey.for_keyword("MomoProduct")
 REFERENCE_ID = SearchAttributeKey.for_keyword("MomoReferenceId")
 EXTERNAL_ID = SearchAttributeKey.for_keyword("MomoExternalId")
-ALL = (STATUS, PRODUCT, REFERENCE_ID, EXTERNAL_ID)
+REASON = SearchAttributeKey.for_keyword("MomoReason")
+FINANCIAL_TRANSACTION_ID = SearchAttributeKey.for_keyword("MomoFinancialTransactionId")
+ALL = (STATUS, PRODUCT, REFERENCE_ID, EXTERNAL_ID, REASON, FINANCIAL_TRANSACTION_ID)
+
+# Patch id: a status change also sets the reason and financial transaction id (same upsert).
+OUTCOME_PATCH = "status-search-attributes-carry-outcome"
+
+
+def outcome(reason: str | None, financial_transaction_id: str | None) -> list[SearchAttributeUpdate]:
+    """The outcome fields that are set, as updates to send with the status."""
+    updates: list[SearchAttributeUpdate] = []
+    if reason:
+        updates.append(REASON.value_set(reason))
+    if financial_transaction_id:
+        updates.append(FINANCIAL_TRANSACTION_ID.value_set(financial_transaction_id))
+    return updates
 
 
 def dev_server_flags() -> list[str]:

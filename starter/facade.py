@@ -11,18 +11,29 @@ return its answer, or raise :class:`OperationFailed` with MoMo's code.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
-from temporalio.client import Client, WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
+from momoflow import search_attributes as sa
 from momoflow.contract import AccountBalance, AccountHolder, PreApprovalEntry
-from momoflow.contract import CANCEL_UPDATE, RESOLVE_UPDATE, STATUS_QUERY
+from momoflow.contract import CANCEL_UPDATE, RESOLVE_UPDATE, STATUS_QUERY, WorkflowType
 from momoflow.models import Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution
 from momoflow.operations import (
     AccountHolderQuery,
@@ -46,13 +57,23 @@ from momoflow.validation import check_sandbox_currency, validate_key
 from workflows.account_holder import ValidateAccountHolderWorkflow
 from workflows.balance import GetBalanceWorkflow
 from workflows.cancel_invoice import CancelInvoiceWorkflow
-from workflows.invoice import InvoiceWorkflow
+from workflows.invoice import InvoiceWorkflow, describe_end
 from workflows.pre_approval import PreApprovalWorkflow
 from workflows.pre_approval_admin import CancelPreApprovalWorkflow, ListPreApprovalsWorkflow
 from workflows.request_to_pay import RequestToPayWorkflow
 from workflows.transfer import TransferWorkflow
 
 FINGERPRINT_MEMO = "request_fingerprint"
+# How long a live ``status`` query may take before the state is read from the server instead.
+QUERY_TIMEOUT_S = 2.0
+# Operation and product by workflow type, for states read from the server.
+_OPERATIONS = {
+    WorkflowType.REQUEST_TO_PAY: ("request_to_pay", Product.COLLECTION),
+    WorkflowType.TRANSFER: ("transfer", Product.DISBURSEMENT),
+    WorkflowType.PRE_APPROVAL: ("pre_approval", Product.COLLECTION),
+    WorkflowType.INVOICE: ("invoice", Product.COLLECTION),
+    WorkflowType.CANCEL_INVOICE: ("invoice_cancellation", Product.COLLECTION),
+}
 R = TypeVar("R", bound=BaseModel)
 
 
@@ -137,22 +158,58 @@ class PaymentHandle:
         """The underlying Temporal handle, for anything the facade does not cover."""
         return self._handle
 
-    async def status(self) -> PaymentState:
-        """The live state, from the workflow's ``status`` query."""
-        return await self._handle.query(STATUS_QUERY, result_type=PaymentState)
+    async def status(self, timeout: float = QUERY_TIMEOUT_S) -> PaymentState:
+        """The live state, from the workflow's ``status`` query, or from the server when no worker answers.
+
+        The query needs a running worker. When none answers within ``timeout``
+        seconds (or the server knows of none), the state is read from Temporal
+        alone and marked ``read_from_server``: a finished operation's full result,
+        or, while it runs, what its search attributes carry (status, reason,
+        reference and external ids, product, financial transaction id). Amount,
+        currency, details, history and counters are not on the server: they are
+        left empty, never guessed. An operation no worker has started yet reads as
+        SUBMITTING with an empty reference id: nothing was sent to MoMo.
+
+        Raises ``RPCError`` when there is no such workflow (``NOT_FOUND``) or the
+        Temporal server cannot be reached, and ``WorkflowQueryFailedError`` when
+        the worker answers with an error.
+        """
+        try:
+            return await self._handle.query(
+                STATUS_QUERY, result_type=PaymentState, rpc_timeout=timedelta(seconds=max(timeout, 0.05))
+            )
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                raise
+        return await self._read_from_server()
 
     async def result(self, timeout: float | None = None) -> PaymentState:
         """The final state; with ``timeout``, the state at the deadline if not final by then.
 
-        An operation past its own deadline reports ``UNKNOWN`` while reconciliation
-        goes on, so callers get a clear answer instead of an exception.
+        With ``timeout`` the call returns within about that many seconds even
+        while no worker runs: the last part of the time goes to the ``status``
+        query, and without an answer the state is read from the server (see
+        :meth:`status`). An operation past its own deadline reports ``UNKNOWN``
+        while reconciliation goes on, so callers get a clear answer instead of an
+        exception. Raises ``WorkflowFailureError`` if the workflow was terminated
+        or failed, and ``RPCError`` as :meth:`status` does.
         """
         if timeout is None:
             return await self._handle.result()
+        started = time.monotonic()
+        query_budget = min(timeout, max(0.25, min(1.0, timeout / 4)))
         try:
-            return await asyncio.wait_for(self._handle.result(), timeout)
+            return await asyncio.wait_for(self._handle.result(), timeout - query_budget)
         except TimeoutError:
-            return await self.status()
+            pass
+        return await self.status(timeout=timeout - (time.monotonic() - started))
+
+    async def _read_from_server(self) -> PaymentState:
+        description = await self._handle.describe()
+        if description.status is WorkflowExecutionStatus.COMPLETED:
+            final = await self._handle.result()  # read from the history: no worker needed
+            return final.model_copy(update={"read_from_server": True})
+        return state_from_search_attributes(description)
 
     async def watch(self, interval: float = 0.5) -> AsyncIterator[PaymentState]:
         """Yield the state each time its status changes, ending with the final state."""
@@ -189,16 +246,64 @@ class PaymentHandle:
 
 
 class InvoiceHandle(PaymentHandle):
+    @property
+    def cancel_update_id(self) -> str:
+        """The same for every call, so Temporal attaches a repeated cancel to the first one."""
+        return f"{CANCEL_UPDATE}-{self.workflow_id}"
+
     async def cancel(self) -> PaymentState:
         """Cancel the invoice at MoMo and return the state once the cancellation is final.
 
         ``details["cancellation_status"]`` says how the cancellation ended; the
         invoice itself ends FAILED with ``TRANSACTION_CANCELED`` when it worked.
+        Safe to repeat (after a network error, a timeout, from another process):
+        an invoice has one cancellation, and a repeat returns it, also once the
+        invoice has ended because of it. Raises :class:`StartError` naming the
+        state when the invoice was paid, expired or otherwise ended without a
+        cancellation, or does not exist; ``RPCError`` when Temporal cannot be
+        reached; ``WorkflowUpdateRPCTimeoutOrCancelledError`` when the call's
+        own time ran out (repeat it).
         """
         try:
-            return await self._handle.execute_update(CANCEL_UPDATE, result_type=PaymentState)
+            return await self._handle.execute_update(CANCEL_UPDATE, id=self.cancel_update_id, result_type=PaymentState)
         except WorkflowUpdateFailedError as exc:
             raise StartError(str(exc.cause or exc)) from None
+        except RPCError as exc:
+            if exc.status is not RPCStatusCode.NOT_FOUND:
+                raise
+        return await self._cancellation_of_ended_invoice()
+
+    async def _cancellation_of_ended_invoice(self) -> PaymentState:
+        """The workflow has ended: its final state holds the cancellation, if there was one."""
+        try:
+            description = await self._handle.describe()
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                raise StartError(f"workflow_id: there is no invoice {self.workflow_id!r}") from None
+            raise
+        if description.status is not WorkflowExecutionStatus.COMPLETED:
+            ended = description.status.name if description.status else "UNKNOWN"
+            raise StartError(f"status: only an open invoice can be cancelled; its workflow ended {ended}")
+        final = await self._handle.result()
+        if "cancellation_reference_id" in final.details:
+            return final
+        raise StartError(f"status: only an open invoice can be cancelled; this one is {describe_end(final)}")
+
+
+def state_from_search_attributes(description: WorkflowExecutionDescription) -> PaymentState:
+    """What the server alone knows of a running operation; nothing else is filled in."""
+    attributes = description.typed_search_attributes
+    operation, product = _OPERATIONS.get(description.workflow_type, (description.workflow_type, Product.COLLECTION))
+    return PaymentState(
+        operation=operation,
+        product=Product(attributes.get(sa.PRODUCT) or product),
+        reference_id=attributes.get(sa.REFERENCE_ID) or "",
+        external_id=attributes.get(sa.EXTERNAL_ID),
+        status=PaymentStatus(attributes.get(sa.STATUS) or PaymentStatus.SUBMITTING),
+        reason=attributes.get(sa.REASON),
+        financial_transaction_id=attributes.get(sa.FINANCIAL_TRANSACTION_ID),
+        read_from_server=True,
+    )
 
 
 class Momoflow:

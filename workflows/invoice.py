@@ -4,7 +4,8 @@ The invoice's payment reference and expiry are in ``details`` as soon as MoMo
 reports them. Cancelling is an update on the running workflow: it sends the
 DELETE as its own MoMo operation (new reference id, own callback), follows that
 operation to its final state, and the invoice then ends FAILED with MoMo's
-``TRANSACTION_CANCELED``.
+``TRANSACTION_CANCELED``. An invoice has at most one cancellation: asking again
+waits for that one and returns it, so a caller whose call was lost can repeat it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ _CANCEL_BUDGET = timedelta(minutes=5)
 _OPEN = (PaymentStatus.PENDING, PaymentStatus.UNKNOWN)
 
 
+def describe_end(state: PaymentState) -> str:
+    """How an invoice stands, for refusals: ``SUCCESSFUL`` (paid) or ``FAILED (EXPIRED)``, say."""
+    if state.status is PaymentStatus.SUCCESSFUL:
+        return "SUCCESSFUL (paid)"
+    return f"{state.status.value} ({state.reason})" if state.reason else state.status.value
+
+
 @workflow.defn(name="Invoice")
 class InvoiceWorkflow(PaymentPattern):
     steps = contract.INVOICE
@@ -47,6 +55,7 @@ class InvoiceWorkflow(PaymentPattern):
         self._setup(state, inp.timing, inp.status_task_queue)
         self._cancel_reference_id: str | None = None
         self._cancel_callbacks = 0
+        self._cancel_done = False
 
     @workflow.run
     async def run(self, inp: InvoiceInput) -> PaymentState:
@@ -64,7 +73,20 @@ class InvoiceWorkflow(PaymentPattern):
 
     @workflow.update(name=CANCEL_UPDATE)
     async def cancel(self) -> PaymentState:
-        """Cancel the invoice at MoMo; returns the state once the cancellation is final."""
+        """Cancel the invoice at MoMo; returns the state once the cancellation is final.
+
+        A repeated request sends no second DELETE: it waits for the first
+        cancellation (no command, so nothing changes on replay) and returns it.
+        """
+        if self._cancel_reference_id is not None:
+            await workflow.wait_condition(lambda: self._cancel_done)
+            return self._state
+        try:
+            return await self._cancel_once()
+        finally:
+            self._cancel_done = True
+
+    async def _cancel_once(self) -> PaymentState:
         reference_id = str(workflow.uuid4())
         self._cancel_reference_id = reference_id
         details = self._state.details
@@ -119,7 +141,6 @@ class InvoiceWorkflow(PaymentPattern):
 
     @cancel.validator
     def _validate_cancel(self) -> None:
-        if self._state.status not in _OPEN:
-            raise ValueError(f"status: only an open invoice can be cancelled; this one is {self._state.status.value}")
-        if self._cancel_reference_id is not None:
-            raise ValueError("cancel: a cancellation was already requested for this invoice")
+        # A repeat of an earlier cancellation is accepted even once the invoice has ended: it returns that one.
+        if self._cancel_reference_id is None and self._state.status not in _OPEN:
+            raise ValueError(f"status: only an open invoice can be cancelled; this one is {describe_end(self._state)}")

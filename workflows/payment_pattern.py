@@ -434,7 +434,11 @@ class PaymentPattern:
             return
         self._state.status = status
         self._state.history.append(StatusChange(status=status, at=workflow.now(), source=source))
-        workflow.upsert_search_attributes([sa.STATUS.value_set(status.value)])
+        attributes = [sa.STATUS.value_set(status.value)]
+        outcome = sa.outcome(self._state.reason, self._state.financial_transaction_id)
+        if outcome and workflow.patched(sa.OUTCOME_PATCH):
+            attributes += outcome  # one event: the server alone can then tell how it ended
+        workflow.upsert_search_attributes(attributes)
         workflow.logger.info("status changed", extra={**self._log_fields(), "source": source})
 
     def _status_queue(self) -> str:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 from decimal import Decimal
 
 import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
+from momoflow import search_attributes as sa
 from momoflow.contract import ProviderStatus
 from momoflow.models import PaymentStatus, PaymentTiming
 from momoflow.settings import PaymentDefaults, TemporalSettings
@@ -114,3 +120,75 @@ async def test_caller_waiting_past_the_deadline_gets_unknown_not_an_error(
             state = await payment.result(timeout=0.5)
     assert state.status is PaymentStatus.UNKNOWN
     assert not state.is_final
+
+
+# -- answers while no worker runs ---------------------------------------------------------------
+
+
+async def test_outcome_is_set_with_the_status_in_one_upsert(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    rejected = FakeCollection(statuses=[ProviderStatus(status="FAILED", reason="APPROVAL_REJECTED")])
+    paid = FakeCollection(statuses=[ProviderStatus(status="SUCCESSFUL", financial_transaction_id="FT-991")])
+    momoflow = _facade(time_env, task_queue)
+    async with _workers(time_env, task_queue, rejected):
+        refused = await momoflow.request_to_pay(REQUEST, timing=FAST)
+        await refused.result()
+    async with _workers(time_env, task_queue, paid):
+        payment = await momoflow.request_to_pay({**REQUEST, "external_id": "ORDER-8"}, timing=FAST)
+        await payment.result()
+
+    for handle, expected in [
+        (refused.raw, {"MomoStatus": "FAILED", "MomoReason": "APPROVAL_REJECTED"}),
+        (payment.raw, {"MomoStatus": "SUCCESSFUL", "MomoFinancialTransactionId": "FT-991"}),
+    ]:
+        history = await handle.fetch_history()
+        upserts = [
+            {name: json.loads(value.data) for name, value in event.search_attributes.indexed_fields.items()}
+            for event in (e.upsert_workflow_search_attributes_event_attributes for e in history.events)
+            if event.HasField("search_attributes")
+        ]
+        # Temporal's own record of the patch aside, each status change is one upsert, outcome included.
+        statuses = [upsert for upsert in upserts if set(upsert) != {"TemporalChangeVersion"}]
+        assert [upsert["MomoStatus"] for upsert in statuses] == ["SUBMITTING", "PENDING", expected["MomoStatus"]]
+        assert statuses[-1] == expected
+        # The new history replays on today's code.
+        await Replayer(workflows=[RequestToPayWorkflow], data_converter=pydantic_data_converter).replay_workflow(history)
+    described = await refused.raw.describe()
+    assert described.typed_search_attributes.get(sa.REASON) == "APPROVAL_REJECTED"
+
+
+async def test_status_without_a_worker_is_read_from_the_server(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeCollection(statuses=[ProviderStatus(status="PENDING")])
+    momoflow = _facade(time_env, task_queue)
+    async with _workers(time_env, task_queue, fake):
+        payment = await momoflow.request_to_pay(REQUEST, timing=PaymentTiming(callback_timeout_s=600, deadline_s=3600))
+        for _ in range(100):
+            live = await payment.status()
+            if live.status is PaymentStatus.PENDING:
+                break
+            await asyncio.sleep(0.05)
+    # The worker has stopped.
+    with time_env.auto_time_skipping_disabled():
+        started = time.monotonic()
+        state = await payment.status(timeout=0.5)
+        took = time.monotonic() - started
+    assert took < 2
+    assert state.read_from_server and not live.read_from_server
+    assert (state.status, state.reference_id, state.external_id, state.product) == (
+        PaymentStatus.PENDING,
+        live.reference_id,
+        "ORDER-7",
+        live.product,
+    )
+    assert (state.amount, state.reason, state.financial_transaction_id, state.history) == (None, None, None, [])
+
+
+async def test_status_before_any_worker_ran_says_nothing_was_sent(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    payment = await _facade(time_env, task_queue).request_to_pay(REQUEST, timing=FAST)
+    with time_env.auto_time_skipping_disabled():
+        state = await payment.result(timeout=1)
+    assert (state.status, state.reference_id, state.operation, state.read_from_server) == (
+        PaymentStatus.SUBMITTING,
+        "",
+        "request_to_pay",
+        True,
+    )
