@@ -174,10 +174,13 @@ class PaymentHandle:
         Temporal server cannot be reached, and ``WorkflowQueryFailedError`` when
         the worker answers with an error.
         """
+        budget = max(timeout, 0.05)
+        query = self._handle.query(STATUS_QUERY, result_type=PaymentState, rpc_timeout=timedelta(seconds=budget))
         try:
-            return await self._handle.query(
-                STATUS_QUERY, result_type=PaymentState, rpc_timeout=timedelta(seconds=max(timeout, 0.05))
-            )
+            # The client may retry a timed-out query: the outer bound keeps the caller's budget.
+            return await asyncio.wait_for(query, budget)
+        except TimeoutError:
+            pass
         except RPCError as exc:
             if exc.status is RPCStatusCode.NOT_FOUND:
                 raise
