@@ -21,15 +21,17 @@ ALL = (STATUS, PRODUCT, REFERENCE_ID, EXTERNAL_ID, REASON, FINANCIAL_TRANSACTION
 
 # Patch id: a status change also sets the reason and financial transaction id (same upsert).
 OUTCOME_PATCH = "status-search-attributes-carry-outcome"
+# Far below the server's limit on a keyword value, which would fail the workflow task.
+MAX_VALUE_LENGTH = 200
 
 
 def outcome(reason: str | None, financial_transaction_id: str | None) -> list[SearchAttributeUpdate]:
     """The outcome fields that are set, as updates to send with the status."""
     updates: list[SearchAttributeUpdate] = []
     if reason:
-        updates.append(REASON.value_set(reason))
+        updates.append(REASON.value_set(reason[:MAX_VALUE_LENGTH]))
     if financial_transaction_id:
-        updates.append(FINANCIAL_TRANSACTION_ID.value_set(financial_transaction_id))
+        updates.append(FINANCIAL_TRANSACTION_ID.value_set(financial_transaction_id[:MAX_VALUE_LENGTH]))
     return updates
 
 

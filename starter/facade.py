@@ -6,6 +6,10 @@ business key, with id policies that make a repeated start attach to the first
 operation; they return a :class:`PaymentHandle`. Synchronous ones (account
 holder, balance, pre-approval list and cancel) run a short workflow and
 return its answer, or raise :class:`OperationFailed` with MoMo's code.
+
+Callers get an answer under faults too: ``status`` and ``result(timeout=...)``
+read the state from the Temporal server when no worker answers, within the
+caller's time, and ``InvoiceHandle.cancel`` can be repeated after a lost call.
 """
 
 from __future__ import annotations
@@ -229,7 +233,10 @@ class PaymentHandle:
     async def resolve(
         self, status: PaymentStatus | str, operator: str, reason: str, financial_transaction_id: str | None = None
     ) -> PaymentState:
-        """Settle an UNKNOWN operation by hand; the workflow records who and why."""
+        """Settle an UNKNOWN operation by hand; the workflow records who and why.
+
+        Raises :class:`StartError` when the operation is not UNKNOWN or the decision is invalid.
+        """
         try:
             resolution = Resolution(
                 status=PaymentStatus(status),
