@@ -19,11 +19,12 @@ import httpx
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.admission import admission_activity
 from momo.tokens import TokenCache
 from momoflow.logging import configure_logging, get_logger
 from momoflow.metrics import server as metrics_server
 from momoflow.metrics import temporal as temporal_metrics
-from momoflow.settings import CallbackSettings, MomoSettings, TemporalSettings
+from momoflow.settings import CallbackSettings, MomoSettings, PaymentDefaults, TemporalSettings
 from momoflow.temporal import connect
 from momoflow.wiring import build_activities
 from workflows.account_holder import ValidateAccountHolderWorkflow
@@ -40,7 +41,7 @@ from workflows.transfer import TransferWorkflow
 # the production worker loads it once: measured with `python -m bench`, this took 17% off the
 # worker's CPU per payment. Workflow and replay tests keep the strict default sandbox, so
 # non-deterministic code in these modules is still caught there.
-SHARED_WORKFLOW_MODULES = ("workflows.payment_pattern", "workflows.synchronous")
+SHARED_WORKFLOW_MODULES = ("workflows.payment_pattern", "workflows.synchronous", "workflows.admission")
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(*SHARED_WORKFLOW_MODULES)
 )
@@ -75,7 +76,8 @@ async def run_worker(stop: asyncio.Event) -> None:
                 task_queue=temporal.task_queue,
                 workflows=WORKFLOWS,
                 workflow_runner=WORKFLOW_RUNNER,
-                activities=[function for group in groups for function in group.main],
+                # The admission check runs as a local activity, so only on the workflows' queue.
+                activities=[admission_activity(PaymentDefaults()), *(function for group in groups for function in group.main)],
                 graceful_shutdown_timeout=_shutdown_grace(),
             )
         ]

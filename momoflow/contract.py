@@ -13,11 +13,27 @@ from this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from momoflow.models import Money, Party
-from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, TransferRequest
+from momoflow.models import Money, Party, PaymentState, PaymentTiming
+from momoflow.operations import (
+    AccountHolderQuery,
+    BalanceQuery,
+    CancelInvoiceInput,
+    CancelPreApprovalRequest,
+    InvoiceInput,
+    InvoiceRequest,
+    PreApprovalInput,
+    PreApprovalListQuery,
+    PreApprovalRequest,
+    RequestToPayInput,
+    RequestToPayRequest,
+    TransferInput,
+    TransferRequest,
+)
+from momoflow.validation import INVALID_REQUEST, Problem  # noqa: F401 (INVALID_REQUEST is part of the contract)
 
 # -- messages every asynchronous operation workflow understands ---------------------------
 
@@ -57,6 +73,27 @@ class IdPrefix:
     GET_BALANCE = "balance"
     LIST_PRE_APPROVALS = "preapprovals"
     CANCEL_PRE_APPROVAL = "preapproval-cancel"
+
+
+# What each workflow type takes and returns (the published JSON Schemas are generated from these).
+INPUTS: dict[str, type[BaseModel]] = {
+    WorkflowType.REQUEST_TO_PAY: RequestToPayInput,
+    WorkflowType.TRANSFER: TransferInput,
+    WorkflowType.PRE_APPROVAL: PreApprovalInput,
+    WorkflowType.INVOICE: InvoiceInput,
+    WorkflowType.CANCEL_INVOICE: CancelInvoiceInput,
+    WorkflowType.VALIDATE_ACCOUNT_HOLDER: AccountHolderQuery,
+    WorkflowType.GET_BALANCE: BalanceQuery,
+    WorkflowType.LIST_PRE_APPROVALS: PreApprovalListQuery,
+    WorkflowType.CANCEL_PRE_APPROVAL: CancelPreApprovalRequest,
+}
+ASYNCHRONOUS = (
+    WorkflowType.REQUEST_TO_PAY,
+    WorkflowType.TRANSFER,
+    WorkflowType.PRE_APPROVAL,
+    WorkflowType.INVOICE,
+    WorkflowType.CANCEL_INVOICE,
+)
 
 
 def status_task_queue(task_queue: str, product: str) -> str:
@@ -106,6 +143,10 @@ TRANSFER = Steps(
     get_status="disbursement.get_transfer_status",
     await_final="disbursement.await_final_transfer",
 )
+
+# Local activity at a workflow's start: the worker judges the input's business rules and
+# decides the timing, once; the verdict is a marker in history, never judged again on replay.
+ADMIT = "momoflow.admit"
 
 LIST_PREAPPROVALS = "collection.list_preapprovals"
 CANCEL_PREAPPROVAL = "collection.cancel_preapproval"
@@ -212,3 +253,29 @@ class PreApprovalListing(BaseModel):
 
 class PreApprovalCancellation(BaseModel):
     pre_approval_id: str
+
+
+class AdmissionCheck(BaseModel):
+    """What a workflow asks the worker to judge: its own type and its input as JSON."""
+
+    workflow_type: str
+    input: dict[str, Any]
+
+
+class Admission(BaseModel):
+    """The worker's verdict: the broken rules (none means admitted) and the timing to run with."""
+
+    problems: list[Problem] = Field(default_factory=list)
+    timing: PaymentTiming | None = None
+
+
+# -- results of the synchronous workflows --------------------------------------------------
+# (declared after their models; asynchronous operations all return ``PaymentState``)
+
+RESULTS: dict[str, Any] = {
+    **{workflow_type: PaymentState for workflow_type in ASYNCHRONOUS},
+    WorkflowType.VALIDATE_ACCOUNT_HOLDER: AccountHolder,
+    WorkflowType.GET_BALANCE: AccountBalance,
+    WorkflowType.LIST_PRE_APPROVALS: list[PreApprovalEntry],
+    WorkflowType.CANCEL_PRE_APPROVAL: bool,
+}

@@ -1,7 +1,9 @@
 """The payment vocabulary shared by every workflow, the gateway and the starter.
 
 These models cross Temporal's boundary (workflow inputs, results, queries,
-signals, updates), so they are pydantic models with explicit, validated fields.
+signals, updates), so they are pydantic models with explicit, typed fields.
+Business rules are not validators here (decoding must stay stable on replay):
+they are ``check()`` methods built from :mod:`momoflow.validation`.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 from momo.models import PartyIdType
-from momoflow.validation import EMAIL, MSISDN, PARTY_CODE
+from momoflow.validation import EMAIL, MSISDN, PARTY_CODE, TIMING_BOUNDS, Problem, Problems, check_seconds
 
 Money = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")]
 
@@ -49,8 +51,13 @@ class Party(BaseModel):
     party_id_type: PartyIdType = PartyIdType.MSISDN
     party_id: str
 
-    @model_validator(mode="after")
-    def _check_id(self) -> Party:
+    def check(self) -> list[Problem]:
+        """The id's format for its type (business rule, judged before a start)."""
+        problems = Problems()
+        problems.run(self._check_id)
+        return problems.found
+
+    def _check_id(self) -> None:
         value = self.party_id
         if self.party_id_type is PartyIdType.MSISDN and not MSISDN.match(value):
             raise ValueError("party_id: an MSISDN must be 8 to 15 digits with the country code and no '+' or spaces")
@@ -58,7 +65,6 @@ class Party(BaseModel):
             raise ValueError("party_id: not a valid email address")
         if self.party_id_type is PartyIdType.PARTY_CODE and not PARTY_CODE.match(value):
             raise ValueError("party_id: a party code is 1 to 64 letters, digits, '.', '_' or '-'")
-        return self
 
     @property
     def path_type(self) -> str:
@@ -74,18 +80,66 @@ class Party(BaseModel):
 
 
 class PaymentTiming(BaseModel):
-    """How long each phase of the payment pattern may take."""
+    """How long each phase of the payment pattern takes: the timing a workflow runs with.
+
+    The worker decides it at the start (its defaults, then the caller's bounded
+    overrides); runs started before that took it from their input as it was.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    submit_timeout_s: float = Field(default=120.0, gt=0)
-    callback_timeout_s: float = Field(default=60.0, gt=0)
-    poll_interval_s: float = Field(default=5.0, gt=0)
-    deadline_s: float = Field(default=900.0, gt=0)
+    submit_timeout_s: float = 120.0
+    callback_timeout_s: float = 60.0
+    poll_interval_s: float = 5.0
+    deadline_s: float = 900.0
     # After the deadline: checks start this far apart and double up to the maximum.
-    reconcile_initial_interval_s: float = Field(default=30.0, gt=0)
-    reconcile_max_interval_s: float = Field(default=3600.0, gt=0)
-    reconcile_max_age_s: float = Field(default=7 * 24 * 3600.0, gt=0)
+    reconcile_initial_interval_s: float = 30.0
+    reconcile_max_interval_s: float = 3600.0
+    reconcile_max_age_s: float = 7 * 24 * 3600.0
+
+
+class TimingOverrides(BaseModel):
+    """What a caller may ask of the timing; every field is optional and bounded (``TIMING_BOUNDS``).
+
+    Omitted fields take the worker's defaults. Out-of-bounds values refuse the start.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    submit_timeout_s: float | None = None
+    callback_timeout_s: float | None = None
+    poll_interval_s: float | None = None
+    deadline_s: float | None = None
+    reconcile_initial_interval_s: float | None = None
+    reconcile_max_interval_s: float | None = None
+    reconcile_max_age_s: float | None = None
+
+    @classmethod
+    def of(cls, timing: PaymentTiming | TimingOverrides | None) -> TimingOverrides:
+        """A caller's timing as overrides: of a ``PaymentTiming``, only the fields it set."""
+        if timing is None:
+            return cls()
+        if isinstance(timing, TimingOverrides):
+            return timing
+        return cls(**timing.model_dump(exclude_unset=True))
+
+    def given(self) -> dict[str, float]:
+        return self.model_dump(exclude_none=True)
+
+    def over(self, base: PaymentTiming) -> PaymentTiming:
+        return base.model_copy(update=self.given())
+
+    def check(self, max_deadline_s: float = TIMING_BOUNDS["deadline_s"][1]) -> list[Problem]:
+        problems = Problems()
+        for field, value in self.given().items():
+            bounds = TIMING_BOUNDS[field]
+            if field == "deadline_s":
+                bounds = (bounds[0], max_deadline_s)
+            problems.run(check_seconds, field, value, bounds)
+        low, high = self.reconcile_initial_interval_s, self.reconcile_max_interval_s
+        if low is not None and high is not None and high < low:
+            problems.add("reconcile_max_interval_s: must not be shorter than reconcile_initial_interval_s")
+        return problems.found
 
 
 class ProviderCallback(BaseModel):

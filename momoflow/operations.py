@@ -1,20 +1,63 @@
 """Each use case's request (what a merchant asks for) and workflow input.
 
-Validation here is the single definition of "good input": the facade and the
-CLI run it before anything is started, and the error names the field and rule.
+Two layers, on purpose. The models themselves only enforce types (what
+decoding a payload needs); a workflow input that cannot be decoded raises
+:class:`~momoflow.validation.InvalidRequest`, which fails the workflow at once.
+The business rules are each request's ``check()``: the single definition of
+"good input", run by the facade and the CLI before anything is started and
+judged once at a workflow's start by the worker (``momoflow.admit``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from momo.models import PartyIdType
-from momoflow.models import Money, Party, PaymentTiming, Product
-from momoflow.validation import check_currency, check_external_id, check_text, check_uuid, parse_amount
+from momoflow.models import Money, Party, PaymentTiming, Product, TimingOverrides
+from momoflow.validation import (
+    DAY_S,
+    TIMING_BOUNDS,
+    InvalidRequest,
+    Problem,
+    Problems,
+    check_currency,
+    check_external_id,
+    check_text,
+    check_uuid,
+    decoding_problems,
+    parse_amount,
+)
+
+
+class _WorkflowInput(BaseModel):
+    """A model that is a workflow's input: a payload that does not decode raises ``InvalidRequest``.
+
+    ``InvalidRequest`` is an ``ApplicationError``; raised while the worker decodes
+    the start arguments, it fails the workflow (non-retryable, type
+    ``INVALID_REQUEST``) instead of failing the workflow task on every retry.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _decode(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise InvalidRequest(decoding_problems(exc)) from None
+
+    def check(self) -> list[Problem]:
+        return []
 
 
 class _Request(BaseModel):
@@ -29,6 +72,15 @@ class _Request(BaseModel):
         canonical = self.model_dump_json(exclude=_PARTY_FIELDS)
         return hashlib.sha256(f"{type(self).__name__}:{canonical}".encode()).hexdigest()[:32]
 
+    def check(self) -> list[Problem]:
+        """Every business rule this request breaks; empty when it may be started."""
+        problems = Problems()
+        self._rules(problems)
+        return problems.found
+
+    def _rules(self, problems: Problems) -> None:
+        """Subclasses add their rules (each ``super()._rules`` first)."""
+
 
 _PARTY_FIELDS = {"payer", "payee", "intended_payer", "party"}
 
@@ -38,6 +90,10 @@ def _no_number_in(external_id: str, party: Party, role: str) -> None:
         raise ValueError(f"external_id: must not contain the {role}'s phone number (it is visible in search)")
 
 
+def _party(problems: Problems, field: str, party: Party) -> None:
+    problems.extend(party.check(), prefix=field)
+
+
 class _MoneyRequest(_Request):
     amount: Money
     currency: str
@@ -45,18 +101,16 @@ class _MoneyRequest(_Request):
 
     @field_validator("amount", mode="before")
     @classmethod
-    def _amount(cls, value: Any) -> Decimal:
-        return parse_amount(value)
+    def _no_float(cls, value: Any) -> Any:
+        # A type rule: a float has already lost its exact value. Send a decimal string.
+        if isinstance(value, (bool, float)):
+            raise ValueError("give a decimal string such as '12.50', not a float")
+        return value
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return check_currency(value)
-
-    @field_validator("external_id")
-    @classmethod
-    def _external_id(cls, value: str) -> str:
-        return check_external_id(value)
+    def _rules(self, problems: Problems) -> None:
+        problems.run(parse_amount, self.amount)
+        problems.run(check_currency, self.currency)
+        problems.run(check_external_id, self.external_id)
 
 
 class _TransactionRequest(_MoneyRequest):
@@ -65,15 +119,10 @@ class _TransactionRequest(_MoneyRequest):
     payer_message: str = ""
     payee_note: str = ""
 
-    @field_validator("payer_message")
-    @classmethod
-    def _payer_message(cls, value: str) -> str:
-        return check_text("payer_message", value)
-
-    @field_validator("payee_note")
-    @classmethod
-    def _payee_note(cls, value: str) -> str:
-        return check_text("payee_note", value)
+    def _rules(self, problems: Problems) -> None:
+        super()._rules(problems)
+        problems.run(check_text, "payer_message", self.payer_message)
+        problems.run(check_text, "payee_note", self.payee_note)
 
 
 class RequestToPayRequest(_TransactionRequest):
@@ -81,10 +130,10 @@ class RequestToPayRequest(_TransactionRequest):
 
     payer: Party
 
-    @model_validator(mode="after")
-    def _no_phone_in_external_id(self) -> RequestToPayRequest:
-        _no_number_in(self.external_id, self.payer, "payer")
-        return self
+    def _rules(self, problems: Problems) -> None:
+        super()._rules(problems)
+        _party(problems, "payer", self.payer)
+        problems.run(_no_number_in, self.external_id, self.payer, "payer")
 
 
 class TransferRequest(_TransactionRequest):
@@ -95,10 +144,19 @@ class TransferRequest(_TransactionRequest):
     check_payee: bool = False
     check_balance: bool = False
 
-    @model_validator(mode="after")
-    def _no_phone_in_external_id(self) -> TransferRequest:
-        _no_number_in(self.external_id, self.payee, "payee")
-        return self
+    def _rules(self, problems: Problems) -> None:
+        super()._rules(problems)
+        _party(problems, "payee", self.payee)
+        problems.run(_no_number_in, self.external_id, self.payee, "payee")
+
+
+PRE_APPROVAL_MAX_VALIDITY_S = 10 * 365 * 24 * 3600
+INVOICE_MAX_VALIDITY_S = 365 * 24 * 3600
+
+
+def _check_validity(value: int, maximum: int) -> None:
+    if not 0 < value <= maximum:
+        raise ValueError(f"validity_s: must be between 1 and {maximum} seconds, got {value}")
 
 
 class PreApprovalRequest(_Request):
@@ -107,17 +165,13 @@ class PreApprovalRequest(_Request):
     payer: Party
     currency: str
     payer_message: str = ""
-    validity_s: int = Field(gt=0, le=10 * 365 * 24 * 3600)
+    validity_s: int
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return check_currency(value)
-
-    @field_validator("payer_message")
-    @classmethod
-    def _payer_message(cls, value: str) -> str:
-        return check_text("payer_message", value)
+    def _rules(self, problems: Problems) -> None:
+        _party(problems, "payer", self.payer)
+        problems.run(check_currency, self.currency)
+        problems.run(check_text, "payer_message", self.payer_message)
+        problems.run(_check_validity, self.validity_s, PRE_APPROVAL_MAX_VALIDITY_S)
 
 
 class InvoiceRequest(_MoneyRequest):
@@ -125,18 +179,16 @@ class InvoiceRequest(_MoneyRequest):
 
     intended_payer: Party
     payee: Party
-    validity_s: int = Field(gt=0, le=365 * 24 * 3600)
+    validity_s: int
     description: str = ""
 
-    @field_validator("description")
-    @classmethod
-    def _description(cls, value: str) -> str:
-        return check_text("description", value)
-
-    @model_validator(mode="after")
-    def _no_phone_in_external_id(self) -> InvoiceRequest:
-        _no_number_in(self.external_id, self.intended_payer, "intended payer")
-        return self
+    def _rules(self, problems: Problems) -> None:
+        super()._rules(problems)
+        _party(problems, "intended_payer", self.intended_payer)
+        _party(problems, "payee", self.payee)
+        problems.run(_check_validity, self.validity_s, INVOICE_MAX_VALIDITY_S)
+        problems.run(check_text, "description", self.description)
+        problems.run(_no_number_in, self.external_id, self.intended_payer, "intended payer")
 
 
 class CancelInvoiceRequest(_Request):
@@ -147,69 +199,121 @@ class CancelInvoiceRequest(_Request):
 
     @field_validator("invoice_reference_id")
     @classmethod
-    def _reference(cls, value: str) -> str:
-        return check_uuid(value, "invoice_reference_id")
+    def _lower(cls, value: str) -> str:
+        return value.lower()  # MoMo's reference ids are lower-case UUIDs
 
-    @field_validator("external_id")
-    @classmethod
-    def _external_id(cls, value: str) -> str:
-        return check_external_id(value)
+    def _rules(self, problems: Problems) -> None:
+        problems.run(check_uuid, self.invoice_reference_id, "invoice_reference_id")
+        problems.run(check_external_id, self.external_id)
 
 
-class AccountHolderQuery(_Request):
+# -- synchronous lookups: the request is the workflow input ----------------------------------
+
+
+class AccountHolderQuery(_WorkflowInput, _Request):
     product: Product = Product.COLLECTION
     party: Party
     basic_info: bool = False
 
+    def _rules(self, problems: Problems) -> None:
+        _party(problems, "party", self.party)
 
-class BalanceQuery(_Request):
+
+class BalanceQuery(_WorkflowInput, _Request):
     product: Product = Product.COLLECTION
     currency: str | None = None
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else check_currency(value)
+    def _rules(self, problems: Problems) -> None:
+        if self.currency is not None:
+            problems.run(check_currency, self.currency)
 
 
-class PreApprovalListQuery(_Request):
+class PreApprovalListQuery(_WorkflowInput, _Request):
     party: Party
 
+    def _rules(self, problems: Problems) -> None:
+        _party(problems, "party", self.party)
 
-class CancelPreApprovalRequest(_Request):
+
+class CancelPreApprovalRequest(_WorkflowInput, _Request):
     pre_approval_id: str
 
     @field_validator("pre_approval_id")
     @classmethod
-    def _id(cls, value: str) -> str:
-        return check_uuid(value, "pre_approval_id")
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+    def _rules(self, problems: Problems) -> None:
+        problems.run(check_uuid, self.pre_approval_id, "pre_approval_id")
 
 
-# -- workflow inputs: a request plus how to run it -------------------------------------------
+# -- workflow inputs of asynchronous operations: a request plus timing overrides -------------
 
 
-class _PatternInput(BaseModel):
-    timing: PaymentTiming = PaymentTiming()
+class PatternInput(_WorkflowInput):
+    # What the caller asks of the timing; the worker decides the rest (``effective_timing``).
+    timing: TimingOverrides = TimingOverrides()
     # Ignored: the worker derives the status-check queue (``contract.status_task_queue``). Kept
     # only so that inputs of payments started before that still decode and replay.
     status_task_queue: str | None = Field(default=None, exclude=True)
 
+    @field_validator("timing", mode="before")
+    @classmethod
+    def _timing(cls, value: Any) -> Any:
+        # Python callers may pass a PaymentTiming: the fields they set are their overrides.
+        return TimingOverrides.of(value) if isinstance(value, PaymentTiming) else value
 
-class RequestToPayInput(_PatternInput):
+    def check(self) -> list[Problem]:
+        problems = Problems()
+        problems.extend(self.request.check(), prefix="request")  # type: ignore[attr-defined]
+        problems.extend(self.timing.check(self._max_deadline_s()), prefix="timing")
+        return problems.found
+
+    def _max_deadline_s(self) -> float:
+        return TIMING_BOUNDS["deadline_s"][1]
+
+    def default_timing(self, callback_timeout_s: float, poll_interval_s: float, deadline_s: float) -> PaymentTiming:
+        """The worker's defaults for this operation, before the caller's overrides."""
+        return PaymentTiming(callback_timeout_s=callback_timeout_s, poll_interval_s=poll_interval_s, deadline_s=deadline_s)
+
+    def effective_timing(self, callback_timeout_s: float, poll_interval_s: float, deadline_s: float) -> PaymentTiming:
+        return self.timing.over(self.default_timing(callback_timeout_s, poll_interval_s, deadline_s))
+
+
+class RequestToPayInput(PatternInput):
     request: RequestToPayRequest
 
 
-class TransferInput(_PatternInput):
+class TransferInput(PatternInput):
     request: TransferRequest
 
 
-class PreApprovalInput(_PatternInput):
+class PreApprovalInput(PatternInput):
     request: PreApprovalRequest
 
 
-class InvoiceInput(_PatternInput):
+class InvoiceInput(PatternInput):
     request: InvoiceRequest
 
+    def _max_deadline_s(self) -> float:
+        return self.request.validity_s + DAY_S
 
-class CancelInvoiceInput(_PatternInput):
+    def default_timing(self, callback_timeout_s: float, poll_interval_s: float, deadline_s: float) -> PaymentTiming:
+        """An invoice can be paid at any time until it expires, and its callback can be lost.
+
+        A callback still triggers a check at once. Without one, the first check comes
+        ``poll_interval_s`` after creation (many invoices are paid within seconds), then each
+        gap is 1.5 times the last, up to one minute: a lost callback is noticed within a minute,
+        and an open invoice costs one status check a minute, so 480 invoices open at once stay
+        under a credential's 8 checks a second. The deadline leaves ten minutes past expiry.
+        """
+        return PaymentTiming(
+            callback_timeout_s=60.0,
+            poll_interval_s=poll_interval_s,
+            deadline_s=self.request.validity_s + 600,
+        )
+
+
+class CancelInvoiceInput(PatternInput):
     request: CancelInvoiceRequest
+

@@ -1,10 +1,28 @@
-"""The rules for good input, in one place; each error names the field and the rule."""
+"""The rules for good input, in one place; each problem names the field and the rule.
+
+Two kinds of rule, kept apart on purpose. Type rules (a field is missing, a
+string where a number belongs) are enforced by the pydantic models when a
+payload is decoded; they never change meaning, so decoding a payment's input
+again on replay is safe. Business rules (limits, formats, allowed currencies)
+are the ``check()`` methods of the request models, built from the functions
+below: the facade and CLI run them before a start, and a workflow judges them
+once through the ``momoflow.admit`` local activity, whose verdict is recorded
+in history, so tightening a rule never breaks a payment already running.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from pydantic import ValidationError
+from temporalio.exceptions import ApplicationError
+
+# The failure type of a workflow whose input is malformed or breaks a business rule.
+INVALID_REQUEST = "INVALID_REQUEST"
 
 MAX_TEXT = 160
 MAX_AMOUNT = Decimal("100000000")
@@ -89,3 +107,98 @@ def validate_key(value: str) -> str:
     if not _KEY.match(value):
         raise ValueError("key: 1 to 200 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
     return value
+
+
+# -- timing a caller may override ---------------------------------------------------------
+
+DAY_S = 24 * 3600.0
+# (minimum, maximum) seconds for each overridable phase of the payment pattern.
+TIMING_BOUNDS: dict[str, tuple[float, float]] = {
+    "submit_timeout_s": (1.0, 3600.0),
+    "callback_timeout_s": (1.0, DAY_S),
+    "poll_interval_s": (1.0, 3600.0),
+    "deadline_s": (1.0, DAY_S),
+    "reconcile_initial_interval_s": (1.0, DAY_S),
+    "reconcile_max_interval_s": (1.0, DAY_S),
+    "reconcile_max_age_s": (1.0, 30 * DAY_S),
+}
+
+
+def check_seconds(field: str, value: float, bounds: tuple[float, float]) -> None:
+    low, high = bounds
+    if not low <= value <= high:
+        raise ValueError(f"{field}: must be between {low:g} and {high:g} seconds, got {value:g}")
+
+
+# -- problems -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: the field (dotted path) and what is wrong with it."""
+
+    field: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.rule}" if self.field else self.rule
+
+
+class Problems:
+    """Collects the problems of one request; rule functions raise ``ValueError("field: rule")``."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self._prefix = prefix
+        self.found: list[Problem] = []
+
+    def run(self, rule: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        try:
+            rule(*args, **kwargs)
+        except ValueError as exc:
+            self.add(str(exc))
+
+    def add(self, message: str) -> None:
+        field, sep, rule = message.partition(": ")
+        if not sep:
+            field, rule = "", message
+        self.found.append(Problem(self._path(field), rule))
+
+    def extend(self, problems: Iterable[Problem], prefix: str = "") -> None:
+        for problem in problems:
+            path = ".".join(part for part in (prefix, problem.field) if part)
+            self.found.append(Problem(self._path(path), problem.rule))
+
+    def _path(self, field: str) -> str:
+        return ".".join(part for part in (self._prefix, field) if part)
+
+
+def describe(problems: Iterable[Problem]) -> str:
+    return "; ".join(str(problem) for problem in problems)
+
+
+def decoding_problems(error: ValidationError) -> list[Problem]:
+    """Pydantic's type errors as problems naming the field (``request.payer.party_id``)."""
+    problems = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"])
+        problems.append(Problem(field, str(item["msg"]).removeprefix("Value error, ")))
+    return problems
+
+
+class InvalidRequest(ApplicationError):
+    """A workflow input that cannot be decoded or breaks a business rule.
+
+    An ``ApplicationError`` so that, raised while a workflow decodes its input
+    or at its start, it fails the workflow at once (never retried) instead of
+    failing its workflow task for ever. ``details[0]`` lists the problems as
+    ``{"field", "rule"}`` objects for programs; the message is for people.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(
+            describe(problems),
+            [{"field": problem.field, "rule": problem.rule} for problem in problems],
+            type=INVALID_REQUEST,
+            non_retryable=True,
+        )
+        self.problems = problems

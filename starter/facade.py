@@ -38,7 +38,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from momoflow import search_attributes as sa
 from momoflow.contract import AccountBalance, AccountHolder, PreApprovalEntry
 from momoflow.contract import CANCEL_UPDATE, RESOLVE_UPDATE, STATUS_QUERY, WorkflowType
-from momoflow.models import Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution
+from momoflow.models import Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution, TimingOverrides
 from momoflow.operations import (
     AccountHolderQuery,
     BalanceQuery,
@@ -57,7 +57,7 @@ from momoflow.operations import (
 )
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from momoflow.temporal import connect
-from momoflow.validation import check_sandbox_currency, validate_key
+from momoflow.validation import InvalidRequest, Problem, check_sandbox_currency, describe, validate_key
 from workflows.account_holder import ValidateAccountHolderWorkflow
 from workflows.balance import GetBalanceWorkflow
 from workflows.cancel_invoice import CancelInvoiceWorkflow
@@ -109,41 +109,33 @@ def _describe(error: ValidationError) -> str:
 
 
 def parse(model: type[R], value: R | dict[str, Any]) -> R:
-    """Validate a request; raise :class:`StartError` naming each bad field."""
+    """Decode a request and judge its business rules; raise :class:`StartError` naming each bad field."""
     if isinstance(value, model):
-        return value
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        raise StartError(_describe(exc)) from None
+        parsed = value
+    else:
+        try:
+            parsed = model.model_validate(value)
+        except ValidationError as exc:
+            raise StartError(_describe(exc)) from None
+        except InvalidRequest as exc:
+            raise StartError(str(exc.message)) from None
+    _refuse(parsed.check())  # type: ignore[attr-defined]
+    return parsed
+
+
+def _refuse(problems: list[Problem]) -> None:
+    if problems:
+        raise StartError(describe(problems))
+
+
+def overrides(timing: PaymentTiming | TimingOverrides | None) -> TimingOverrides:
+    """A caller's timing as bounded overrides; the worker decides everything left out."""
+    return TimingOverrides.of(timing)
 
 
 def parse_request_to_pay(request: RequestToPayRequest | dict[str, Any]) -> RequestToPayRequest:
     return parse(RequestToPayRequest, request)
 
-
-def default_timing(defaults: PaymentDefaults) -> PaymentTiming:
-    return PaymentTiming(
-        callback_timeout_s=defaults.callback_timeout_s,
-        poll_interval_s=defaults.poll_interval_s,
-        deadline_s=defaults.deadline_s,
-    )
-
-
-def invoice_timing(defaults: PaymentDefaults, validity_s: int) -> PaymentTiming:
-    """An invoice can be paid at any time until it expires, and its callback can be lost.
-
-    A callback still triggers a check at once. Without one, the first check comes
-    ``poll_interval_s`` after creation (many invoices are paid within seconds), then each
-    gap is 1.5 times the last, up to one minute: a lost callback is noticed within a minute,
-    and an open invoice costs one status check a minute, so 480 invoices open at once stay
-    under a credential's 8 checks a second. The deadline leaves ten minutes past expiry.
-    """
-    return PaymentTiming(
-        callback_timeout_s=60.0,
-        poll_interval_s=defaults.poll_interval_s,
-        deadline_s=validity_s + 600,
-    )
 
 
 class PaymentHandle:
@@ -350,62 +342,51 @@ class Momoflow:
     # -- asynchronous operations ------------------------------------------------------------
 
     async def request_to_pay(
-        self, request: RequestToPayRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | None = None
+        self, request: RequestToPayRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
     ) -> PaymentHandle:
         """Collect money from a customer. ``key`` defaults to the external id."""
         parsed = parse(RequestToPayRequest, request)
         self._environment_rules(parsed.currency)
-        inp = RequestToPayInput(
-            request=parsed, timing=timing or default_timing(self._defaults)
-        )
+        inp = self._admissible(RequestToPayInput(request=parsed, timing=overrides(timing)))
         workflow_id = await self._start(RequestToPayWorkflow.run, "rtp", key or parsed.external_id, parsed, inp)
         return self.handle(workflow_id)
 
     async def transfer(
-        self, request: TransferRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | None = None
+        self, request: TransferRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
     ) -> PaymentHandle:
         """Pay money out to a customer. ``key`` defaults to the external id."""
         parsed = parse(TransferRequest, request)
         self._environment_rules(parsed.currency)
-        inp = TransferInput(
-            request=parsed, timing=timing or default_timing(self._defaults)
-        )
+        inp = self._admissible(TransferInput(request=parsed, timing=overrides(timing)))
         workflow_id = await self._start(TransferWorkflow.run, "transfer", key or parsed.external_id, parsed, inp)
         return self.handle(workflow_id)
 
     async def pre_approval(
-        self, request: PreApprovalRequest | dict[str, Any], *, key: str, timing: PaymentTiming | None = None
+        self, request: PreApprovalRequest | dict[str, Any], *, key: str, timing: PaymentTiming | TimingOverrides | None = None
     ) -> PaymentHandle:
         """Ask a customer to allow future debits. ``key`` is yours (e.g. a subscription id)."""
         parsed = parse(PreApprovalRequest, request)
         self._environment_rules(parsed.currency)
-        inp = PreApprovalInput(
-            request=parsed, timing=timing or default_timing(self._defaults)
-        )
+        inp = self._admissible(PreApprovalInput(request=parsed, timing=overrides(timing)))
         workflow_id = await self._start(PreApprovalWorkflow.run, "preapproval", key, parsed, inp)
         return self.handle(workflow_id)
 
     async def create_invoice(
-        self, request: InvoiceRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | None = None
+        self, request: InvoiceRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
     ) -> InvoiceHandle:
         """Create an invoice and follow it until paid, expired or cancelled."""
         parsed = parse(InvoiceRequest, request)
         self._environment_rules(parsed.currency)
-        inp = InvoiceInput(
-            request=parsed,
-            timing=timing or invoice_timing(self._defaults, parsed.validity_s),
-        )
+        inp = self._admissible(InvoiceInput(request=parsed, timing=overrides(timing)))
         workflow_id = await self._start(InvoiceWorkflow.run, "invoice", key or parsed.external_id, parsed, inp)
         return self.invoice(workflow_id)
 
     async def cancel_invoice(
-        self, request: CancelInvoiceRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | None = None
+        self, request: CancelInvoiceRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
     ) -> PaymentHandle:
         """Cancel an invoice created elsewhere. For momoflow's own invoices use ``InvoiceHandle.cancel``."""
         parsed = parse(CancelInvoiceRequest, request)
-        inp = CancelInvoiceInput(
-            request=parsed, timing=timing or default_timing(self._defaults)
-        )
+        inp = self._admissible(CancelInvoiceInput(request=parsed, timing=overrides(timing)))
         workflow_id = await self._start(
             CancelInvoiceWorkflow.run, "invoice-cancel", key or parsed.invoice_reference_id, parsed, inp
         )
@@ -434,6 +415,12 @@ class Momoflow:
         return await self._execute(CancelPreApprovalWorkflow.run, "preapproval-cancel", request, bool)
 
     # -- internals ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _admissible(inp: R) -> R:
+        """The same judgement the worker makes at the start (e.g. a deadline past an invoice's validity)."""
+        _refuse([Problem(p.field.removeprefix("request."), p.rule) for p in inp.check()])  # type: ignore[attr-defined]
+        return inp
 
     def _environment_rules(self, currency: str | None) -> None:
         try:

@@ -9,6 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import AccountBalance, BalanceCheck
     from momoflow.operations import BalanceQuery
 
+from workflows.admission import ADMIT_AT_START, admit
 from workflows.synchronous import call_momo
 
 
@@ -16,4 +17,6 @@ from workflows.synchronous import call_momo
 class GetBalanceWorkflow:
     @workflow.run
     async def run(self, query: BalanceQuery) -> AccountBalance:
+        if workflow.patched(ADMIT_AT_START):
+            await admit(query.model_dump(mode="json"))
         return await call_momo(contract.balance(query.product.value), BalanceCheck(currency=query.currency), AccountBalance)

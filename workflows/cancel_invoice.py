@@ -6,13 +6,14 @@ instead: it also follows the invoice itself to its end.
 
 from __future__ import annotations
 
+from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from momoflow import contract
     from momoflow.contract import SubmitInvoiceCancellation
     from momoflow.models import PaymentState, PaymentStatus, Product
-    from momoflow.operations import CancelInvoiceInput
+    from momoflow.operations import CancelInvoiceInput, CancelInvoiceRequest
 
 from workflows.payment_pattern import PaymentPattern
 
@@ -44,4 +45,10 @@ class CancelInvoiceWorkflow(PaymentPattern):
                 invoice_reference_id=request.invoice_reference_id,
                 external_id=request.external_id,
             )
+        )
+
+    def _admission_request(self, submit_input: BaseModel) -> BaseModel:
+        assert isinstance(submit_input, SubmitInvoiceCancellation)
+        return CancelInvoiceRequest(
+            invoice_reference_id=submit_input.invoice_reference_id, external_id=submit_input.external_id
         )

@@ -44,7 +44,10 @@ with workflow.unsafe.imports_passed_through():
         ProviderCallback,
         Resolution,
         StatusChange,
+        TimingOverrides,
     )
+
+from workflows.admission import ADMIT_AT_START, admit
 
 SUBMIT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30))
 CHECK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=10))
@@ -76,9 +79,12 @@ class PaymentPattern:
 
     steps: ClassVar[Steps]
 
-    def _setup(self, state: PaymentState, timing: PaymentTiming, legacy_status_queue: str | None) -> None:
+    def _setup(self, state: PaymentState, timing: TimingOverrides, legacy_status_queue: str | None) -> None:
         self._state = state
-        self._timing = timing
+        # The caller's overrides; the worker decides the timing at the start (``_admit``). Runs
+        # started before that use their input's timing over the old built-in defaults.
+        self._timing_request = timing
+        self._timing = timing.over(PaymentTiming())
         # Only histories recorded before the worker chose the queue still use the caller's.
         self._legacy_status_queue = legacy_status_queue
         self._status_queue_name: str | None = None
@@ -137,6 +143,8 @@ class PaymentPattern:
     # -- the pattern ------------------------------------------------------------------------
 
     async def _run_pattern(self, submit_input: BaseModel) -> PaymentState:
+        if workflow.patched(ADMIT_AT_START):
+            await self._admit(submit_input)
         timing = self._timing
         deadline = workflow.now() + timedelta(seconds=timing.deadline_s)
         attributes = [sa.PRODUCT.value_set(self._state.product.value), sa.REFERENCE_ID.value_set(self._state.reference_id)]
@@ -221,6 +229,17 @@ class PaymentPattern:
         workflow.logger.warning("still unknown after reconciliation", extra=self._log_fields())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
+
+    async def _admit(self, submit_input: BaseModel) -> None:
+        """The worker judges the input once and decides the timing; a refusal fails the workflow."""
+        request = self._admission_request(submit_input)
+        admission = await admit({"request": request.model_dump(mode="json"), "timing": self._timing_request.given()})
+        if admission.timing is not None:
+            self._timing = admission.timing
+
+    def _admission_request(self, submit_input: BaseModel) -> BaseModel:
+        """The caller's request inside what is submitted; subclasses whose payload differs override it."""
+        return submit_input.request  # type: ignore[attr-defined, no-any-return]
 
     async def _last_check(self, deadline: datetime) -> ProviderStatus | None:
         """Polling stops up to one interval early (no retry is scheduled past its deadline):

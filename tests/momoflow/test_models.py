@@ -1,4 +1,4 @@
-"""Input validation: every rule names the field and the problem."""
+"""Input validation: every rule names the field and the problem; decoding checks types only."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from momo.models import RequestToPayResult
-from momoflow.operations import RequestToPayRequest
+from momoflow.operations import RequestToPayInput, RequestToPayRequest
+from momoflow.validation import InvalidRequest, decoding_problems, describe
 
 
 def _request(**overrides: object) -> dict[str, object]:
@@ -33,9 +34,9 @@ def test_valid_request_keeps_decimal_amount() -> None:
         ({"amount": "0"}, "amount: must be greater than zero"),
         ({"amount": "-5"}, "amount: must be greater than zero"),
         ({"amount": "1.005"}, "amount: at most 2 decimal places"),
-        ({"amount": "abc"}, "amount: 'abc' is not a decimal number"),
+        ({"amount": "abc"}, "amount: Input should be a valid decimal"),
         ({"amount": 1.5}, "amount: give a decimal string"),
-        ({"amount": "NaN"}, "amount: must be a finite number"),
+        ({"amount": "NaN"}, "amount: Input should be a finite number"),
         ({"currency": "eur"}, "currency: 'eur' is not an ISO 4217 currency code"),
         ({"currency": "ABC"}, "currency: 'ABC' is not an ISO 4217 currency code"),
         ({"payer": {"party_id_type": "MSISDN", "party_id": "+46733123454"}}, "party_id: an MSISDN must be"),
@@ -49,9 +50,30 @@ def test_valid_request_keeps_decimal_amount() -> None:
     ],
 )
 def test_bad_input_names_field_and_rule(overrides: dict[str, object], message: str) -> None:
-    with pytest.raises(ValidationError) as info:
-        RequestToPayRequest.model_validate(_request(**overrides))
-    assert message in str(info.value)
+    try:
+        request = RequestToPayRequest.model_validate(_request(**overrides))
+    except ValidationError as exc:  # a type rule
+        problems = describe(decoding_problems(exc))
+    else:  # a business rule
+        problems = describe(request.check())
+    assert message in problems
+
+
+def test_decoding_leaves_business_rules_to_check() -> None:
+    # Business rules are not validators: a payment recorded under an older, looser rule still decodes.
+    request = RequestToPayRequest.model_validate(_request(amount="-5", payer_message="x" * 500))
+    assert [str(problem) for problem in request.check()] == [
+        "amount: must be greater than zero",
+        "payer_message: at most 160 characters, got 500",
+    ]
+
+
+def test_a_workflow_input_that_does_not_decode_is_an_invalid_request() -> None:
+    with pytest.raises(InvalidRequest) as info:
+        RequestToPayInput.model_validate({"request": _request(amount=1.5, payer=None), "timing": {"deadline_s": "soon"}})
+    error = info.value
+    assert error.type == "INVALID_REQUEST" and error.non_retryable
+    assert {item["field"] for item in error.details[0]} == {"request.amount", "request.payer", "timing.deadline_s"}
 
 
 def test_fingerprint_ignores_payer_but_not_amount() -> None:

@@ -13,10 +13,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.admission import admission_activity
 from activities.errors import still_pending
 from momoflow import contract
 from momoflow.contract import ProviderStatus, StatusCheck, Steps, status_task_queue
 from momoflow.models import Product
+from momoflow.settings import PaymentDefaults
 
 
 @dataclass
@@ -101,7 +103,8 @@ async def workers(
 ) -> AsyncIterator[None]:
     """A worker on the main queue and one per product status queue, as worker.py runs them."""
     async with contextlib.AsyncExitStack() as stack:
-        await stack.enter_async_context(Worker(env.client, task_queue=queue, workflows=workflows, activities=activities))
+        main = [admission_activity(PaymentDefaults()), *activities]
+        await stack.enter_async_context(Worker(env.client, task_queue=queue, workflows=workflows, activities=main))
         for product in Product:
             await stack.enter_async_context(
                 Worker(env.client, task_queue=status_task_queue(queue, product.value), activities=activities)
