@@ -56,9 +56,6 @@ class _WorkflowInput(BaseModel):
         except ValidationError as exc:
             raise InvalidRequest(decoding_problems(exc)) from None
 
-    def check(self) -> list[Problem]:
-        return []
-
 
 class _Request(BaseModel):
     model_config = ConfigDict(frozen=True)

@@ -99,11 +99,18 @@ class _Submitted:
 
 @contextlib.asynccontextmanager
 async def workers(
-    env: WorkflowEnvironment, queue: str, workflows: list[type], activities: list[Callable[..., Any]]
+    env: WorkflowEnvironment,
+    queue: str,
+    workflows: list[type],
+    activities: list[Callable[..., Any]],
+    defaults: PaymentDefaults | None = None,
 ) -> AsyncIterator[None]:
-    """A worker on the main queue and one per product status queue, as worker.py runs them."""
+    """A worker on the main queue and one per product status queue, as worker.py runs them.
+
+    The main worker judges inputs (``momoflow.admit``) with ``defaults`` as its timing settings.
+    """
     async with contextlib.AsyncExitStack() as stack:
-        main = [admission_activity(PaymentDefaults()), *activities]
+        main = [admission_activity(defaults or PaymentDefaults()), *activities]
         await stack.enter_async_context(Worker(env.client, task_queue=queue, workflows=workflows, activities=main))
         for product in Product:
             await stack.enter_async_context(
