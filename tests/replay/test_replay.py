@@ -84,3 +84,19 @@ async def test_an_incompatible_change_is_caught() -> None:
     replayer = Replayer(workflows=[ChangedRequestToPay], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
+
+
+async def test_a_payment_admitted_under_a_looser_rule_still_replays_once_the_rule_tightens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rules are judged once, at the start (recorded); decoding on replay checks types only."""
+    from momoflow import validation
+    from momoflow.operations import RequestToPayInput
+    from tests.replay.record_admitted import INPUT, MESSAGE_LENGTH, PATH
+
+    monkeypatch.setattr(validation, "MAX_TEXT", 100)
+    problems = [str(problem) for problem in RequestToPayInput.model_validate(INPUT).check()]
+    assert problems == [f"request.payer_message: at most 100 characters, got {MESSAGE_LENGTH}"]  # refused today
+    history = WorkflowHistory.from_json(PATH.stem, PATH.read_text())
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(history)
