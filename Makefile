@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages run test bench record-histories clean
+.PHONY: install system-packages run test bench record-histories contract clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench: install
 ## Re-record the workflow histories the replay tests use.
 record-histories: install
 	$(BIN)/python -m tests.replay.record
+
+## Regenerate the published workflow contract (docs/contract.md, docs/schemas) from the code.
+contract: install
+	$(BIN)/python -m momoflow.contract_docs
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -13,12 +13,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from momo.models import PartyIdType
 from momoflow.validation import EMAIL, MSISDN, PARTY_CODE, TIMING_BOUNDS, Problem, Problems, check_seconds
 
-Money = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")]
+# On the wire a decimal string such as "12.50" (a JSON number is refused: it may have lost its value).
+Money = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "description": "a decimal string such as '12.50'"}),
+]
 
 
 class Product(StrEnum):

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from pydantic.json_schema import SkipJsonSchema
+
 from momo.models import PartyIdType
 from momoflow.models import Money, Party, PaymentTiming, Product, TimingOverrides
 from momoflow.validation import (
@@ -252,7 +254,7 @@ class PatternInput(_WorkflowInput):
     timing: TimingOverrides = TimingOverrides()
     # Ignored: the worker derives the status-check queue (``contract.status_task_queue``). Kept
     # only so that inputs of payments started before that still decode and replay.
-    status_task_queue: str | None = Field(default=None, exclude=True)
+    status_task_queue: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
 
     @field_validator("timing", mode="before")
     @classmethod
