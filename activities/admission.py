@@ -18,7 +18,7 @@ from momoflow import contract
 from momoflow.contract import Admission, AdmissionCheck
 from momoflow.operations import PatternInput
 from momoflow.settings import PaymentDefaults
-from momoflow.validation import InvalidRequest, Problem
+from momoflow.validation import InvalidRequest, Problem, check_sandbox_currency
 
 
 def admission_activity(defaults: PaymentDefaults) -> Callable[..., Any]:
@@ -39,8 +39,23 @@ def judge(check: AdmissionCheck, defaults: PaymentDefaults) -> Admission:
         inp = model.model_validate(check.input)
     except InvalidRequest as exc:
         return Admission(problems=exc.problems)
-    problems = inp.check()  # type: ignore[attr-defined]
+    problems = [*inp.check(), *_environment_problems(inp, defaults.target_environment)]  # type: ignore[attr-defined]
     if problems or not isinstance(inp, PatternInput):
         return Admission(problems=problems)
     timing = inp.effective_timing(defaults.callback_timeout_s, defaults.poll_interval_s, defaults.deadline_s)
     return Admission(timing=timing)
+
+
+def _environment_problems(inp: Any, target_environment: str) -> list[Problem]:
+    """Rules of the MoMo environment this worker talks to (the sandbox takes EUR only).
+
+    Only the worker knows its environment for sure; a caller's own check may be configured
+    for another one.
+    """
+    request = getattr(inp, "request", None)
+    holder, prefix = (request, "request.") if request is not None else (inp, "")
+    try:
+        check_sandbox_currency(getattr(holder, "currency", None), target_environment)
+    except ValueError as exc:
+        return [Problem(f"{prefix}currency", str(exc).partition(": ")[2])]
+    return []

@@ -113,3 +113,13 @@ async def test_omitted_timing_is_the_workers_and_given_timing_is_the_callers(
             started, unknown = state.history[0].at, state.history[-1].at
             assert state.history[-1].source == "deadline"
             assert abs((unknown - started).total_seconds() - deadline_s) < 15, (handle.id, unknown - started)
+
+
+async def test_the_workers_environment_rules_apply_to_any_client(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    """A worker on MoMo's sandbox refuses other currencies than EUR, whatever the caller checked."""
+    fake = FakeOperation()
+    async with workers(time_env, task_queue, [RequestToPayWorkflow], fake.activities()):
+        error = await _refusal(await _start(time_env, task_queue, {"request": {**REQUEST, "currency": "UGX"}}))
+    assert error.type == "INVALID_REQUEST"
+    assert "request.currency: the MoMo sandbox accepts only EUR, got UGX" in error.message
+    assert fake.submitted == []
