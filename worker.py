@@ -24,8 +24,8 @@ from momo.tokens import TokenCache
 from momoflow.logging import configure_logging, get_logger
 from momoflow.metrics import server as metrics_server
 from momoflow.metrics import temporal as temporal_metrics
-from momoflow.settings import CallbackSettings, MomoSettings, PaymentDefaults, TemporalSettings
-from momoflow.temporal import connect
+from momoflow.settings import CallbackSettings, MissingCodecKey, MomoSettings, PaymentDefaults, TemporalSettings
+from momoflow.temporal import TemporalSetupError, connect
 from momoflow.wiring import build_activities
 from workflows.account_holder import ValidateAccountHolderWorkflow
 from workflows.balance import GetBalanceWorkflow
@@ -121,11 +121,17 @@ def main() -> None:
             loop.add_signal_handler(sig, stop.set)
         await run_worker(stop)
 
-    asyncio.run(runner())
+    code = 0
+    try:
+        asyncio.run(runner())
+    except (TemporalSetupError, MissingCodecKey) as exc:
+        # A configuration a person must fix: one line that says what, not a traceback.
+        print(f"worker: {exc}", file=sys.stderr)
+        code = 2
     # Work around a known interpreter-exit crash in the Temporal SDK's native runtime.
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(code)
 
 
 if __name__ == "__main__":

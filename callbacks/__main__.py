@@ -11,8 +11,8 @@ from callbacks.signaller import TemporalSignaller
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.logging import configure_logging
 from momoflow.metrics import server as metrics_server
-from momoflow.settings import CallbackSettings, TemporalSettings
-from momoflow.temporal import plan
+from momoflow.settings import CallbackSettings, MissingCodecKey, TemporalSettings
+from momoflow.temporal import TemporalSetupError, plan
 
 
 def main() -> None:
@@ -25,7 +25,11 @@ def main() -> None:
     metrics_server.serve(metrics_server.MetricsSettings())
     signer = CallbackSigner.from_spec(settings.secrets.get_secret_value())
     temporal = TemporalSettings()
-    plan(temporal)  # connects on first callback, but refuses to start now without a payload key or usable config
+    try:
+        # Connects on the first callback, but refuses to start now without a payload key or a usable config.
+        plan(temporal)
+    except (TemporalSetupError, MissingCodecKey) as exc:
+        raise SystemExit(f"callbacks: {exc}") from None
     app = create_app(signer, TemporalSignaller(temporal), settings.max_body_bytes)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
 
