@@ -8,7 +8,9 @@ format (AES-256-GCM with key ids), so no momoflow module is imported: this is
 what any team's service can do.
 
 Settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, CODEC_KEYS
-(or CODEC_KEYS_FILE). ``--json`` prints a one-line summary at the end.
+(or CODEC_KEYS_FILE); RUN_ID (random by default) is part of every key, so running
+again with the same RUN_ID attaches to the first payments. ``--json`` prints a
+one-line summary at the end.
 
 Needs only ``temporalio`` and ``cryptography``::
 
@@ -180,14 +182,12 @@ async def refusal(client: Client, task_queue: str, workflow_type: str, workflow_
         state = await asyncio.wait_for(handle.result(), wait_s)
     except WorkflowFailureError as err:
         cause = err.cause
-        application = cause if isinstance(cause, ApplicationError) else None
-        refused.update(
-            refused=True,
-            type=application.type if application else None,
-            message=application.message if application else str(cause or err),
-            non_retryable=application.non_retryable if application else None,
-        )
-        log(workflow_id, f"refused: {refused['type'] or 'workflow failed'}: {refused['message']}")
+        if isinstance(cause, ApplicationError):  # the refusal: an application error naming the field
+            refused.update(refused=True, type=cause.type, message=cause.message, non_retryable=cause.non_retryable)
+            log(workflow_id, f"refused: {cause.type}: {cause.message}")
+        else:
+            refused["message"] = f"not refused: the workflow ended with {type(cause).__name__}: {cause or err}"
+            log(workflow_id, refused["message"])
         return refused
     except TimeoutError:
         refused["message"] = f"not refused within {wait_s:g}s: the workflow is still running"
@@ -210,7 +210,8 @@ async def main() -> int:
     encryption = f"payloads encrypted with key {keys[0][0]}" if keys else "payloads in plain text"
     print(f"connected to {address}, namespace {namespace}, task queue {task_queue}, {encryption}", flush=True)
 
-    run = secrets.token_hex(4)
+    # Part of every key; run again with the same RUN_ID and the starts attach to the first payments.
+    run = os.environ.get("RUN_ID") or secrets.token_hex(4)
     payer, order = customer(), f"ORD-py-{run}"
     print(f"request to pay EUR 42.10 from {masked(payer)}, order {order}", flush=True)
     rtp = await payment(client, task_queue, "RequestToPay", f"rtp-{order}", {
@@ -237,4 +238,9 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    code = asyncio.run(main())
+    # The Temporal SDK's native runtime can crash while the interpreter shuts down (SIGABRT,
+    # "PyGILState_Release"); leave without that shutdown once everything is flushed.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

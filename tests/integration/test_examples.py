@@ -34,7 +34,7 @@ PY_EXAMPLE = EXAMPLES / "python_plain_client.py"
 STAMP = TS_DIR / "node_modules" / ".installed-lock-sha256"
 RUN_TIMEOUT_S = 120
 # How long the examples wait for the bad request to fail before calling it "not refused".
-REFUSAL_WAIT_S = "10"
+REFUSAL_WAIT_S = "5"
 
 
 def _built_typescript_example() -> Path:
@@ -118,6 +118,18 @@ NOT_YET_REFUSED = (
 )
 
 
+async def _assert_repeat_attaches(stack: Stack, argv: list[str], cwd: Path, first: dict[str, Any]) -> None:
+    """The same keys again: the starts attach to the finished payments (REJECT_DUPLICATE) and nothing is sent."""
+    run = first["request_to_pay"]["workflow_id"].rsplit("-", 1)[-1]
+    before = await stack.sandbox_stats()
+    again = await _run(argv, {**_example_env(stack), "RUN_ID": run}, cwd)
+    for operation in ("request_to_pay", "transfer"):
+        assert again[operation] == first[operation], again["output"]
+    assert "already finished earlier" in again["output"]
+    after = await stack.sandbox_stats()
+    assert (after["posts_accepted"], after["posts_rejected_duplicate"]) == (before["posts_accepted"], before["posts_rejected_duplicate"])
+
+
 def _assert_refused(summary: dict[str, Any]) -> None:
     refused = summary["refused"]
     assert refused["workflow_id"].startswith("rtp-")
@@ -165,6 +177,12 @@ async def test_typescript_client_pays_once_per_payment(ts_run: dict[str, Any]) -
     _assert_paid_once(ts_run)
 
 
+async def test_typescript_client_repeating_a_key_attaches_to_the_first_payment(
+    stack: Stack, ts_dist: Path, ts_run: dict[str, Any]
+) -> None:
+    await _assert_repeat_attaches(stack, ["node", str(ts_dist / "main.js")], TS_DIR, ts_run)
+
+
 async def test_typescript_client_sees_a_bad_request_refused(ts_run: dict[str, Any]) -> None:
     _assert_refused(ts_run)
 
@@ -181,6 +199,10 @@ async def test_python_example_imports_only_the_temporal_sdk() -> None:
 
 async def test_python_plain_client_pays_once_per_payment(py_run: dict[str, Any]) -> None:
     _assert_paid_once(py_run)
+
+
+async def test_python_plain_client_repeating_a_key_attaches_to_the_first_payment(stack: Stack, py_run: dict[str, Any]) -> None:
+    await _assert_repeat_attaches(stack, [sys.executable, str(PY_EXAMPLE)], EXAMPLES, py_run)
 
 
 async def test_python_plain_client_sees_a_bad_request_refused(py_run: dict[str, Any]) -> None:

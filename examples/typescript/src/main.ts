@@ -180,11 +180,14 @@ async function refusal(client: Client, cfg: Settings, workflowType: string, work
   ]);
   if (outcome.kind === 'failed' && outcome.err instanceof WorkflowFailedError) {
     const cause = outcome.err.cause;
-    const type = cause instanceof ApplicationFailure ? (cause.type ?? null) : null;
-    const nonRetryable = cause instanceof ApplicationFailure ? Boolean(cause.nonRetryable) : null;
-    const message = cause?.message ?? outcome.err.message;
-    log(workflowId, `refused: ${type ?? 'workflow failed'}: ${message}`);
-    return { workflow_id: workflowId, refused: true, type, message, non_retryable: nonRetryable };
+    if (cause instanceof ApplicationFailure) {
+      // The refusal: the workflow failed with an application error naming the field.
+      log(workflowId, `refused: ${cause.type ?? 'ApplicationFailure'}: ${cause.message}`);
+      return { workflow_id: workflowId, refused: true, type: cause.type ?? null, message: cause.message, non_retryable: Boolean(cause.nonRetryable) };
+    }
+    const message = `not refused: the workflow ended with ${cause?.name ?? 'a failure'}: ${cause?.message ?? outcome.err.message}`;
+    log(workflowId, message);
+    return { workflow_id: workflowId, refused: false, type: null, message, non_retryable: null };
   }
   if (outcome.kind === 'failed') throw outcome.err;
   if (outcome.kind === 'completed') {
@@ -211,7 +214,8 @@ async function main(): Promise<number> {
   const encryption = codecKeys.length ? `payloads encrypted with key ${codecKeys[0].id}` : 'payloads in plain text';
   console.log(`connected to ${cfg.address}, namespace ${cfg.namespace}, task queue ${cfg.taskQueue}, ${encryption}`);
 
-  const run = randomBytes(4).toString('hex');
+  // Part of every key; run again with the same RUN_ID and the starts attach to the first payments.
+  const run = process.env.RUN_ID || randomBytes(4).toString('hex');
   try {
     // Request to Pay: the business key is the external id; the workflow id is `rtp-<key>`.
     const payer = customer();
