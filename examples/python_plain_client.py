@@ -7,10 +7,13 @@ refuses input. Payload encryption is written here from momoflow's documented
 format (AES-256-GCM with key ids), so no momoflow module is imported: this is
 what any team's service can do.
 
-Settings: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, CODEC_KEYS
-(or CODEC_KEYS_FILE); RUN_ID (random by default) is part of every key, so running
-again with the same RUN_ID attaches to the first payments. ``--json`` prints a
-one-line summary at the end.
+Settings, named as momoflow's processes name them: Temporal's standard client
+configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+TEMPORAL_TLS*, TEMPORAL_PROFILE, ...), TEMPORAL_TASK_QUEUE, and CODEC_KEYS (or
+CODEC_KEYS_FILE; without a key the example refuses to run unless
+CODEC_ALLOW_PLAINTEXT=true). RUN_ID (random by default) is part of every key, so
+running again with the same RUN_ID attaches to the first payments. ``--json``
+prints a one-line summary at the end.
 
 Needs only ``temporalio`` and ``cryptography``::
 
@@ -36,6 +39,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.envconfig import ClientConfig
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 FINAL = {"SUCCESSFUL", "FAILED"}
@@ -103,10 +107,13 @@ class Aes256GcmCodec(PayloadCodec):
 
 
 def codec_spec() -> str:
+    """The keys from CODEC_KEYS or CODEC_KEYS_FILE; none only when plain text was chosen."""
     spec = os.environ.get("CODEC_KEYS", "").strip()
     keys_file = os.environ.get("CODEC_KEYS_FILE", "")
     if not spec and keys_file:
         spec = Path(keys_file).read_text().strip()
+    if not spec and os.environ.get("CODEC_ALLOW_PLAINTEXT", "").lower() not in ("1", "true", "yes"):
+        raise SystemExit("no payload key: set CODEC_KEYS (or CODEC_KEYS_FILE), or CODEC_ALLOW_PLAINTEXT=true")
     return spec
 
 
@@ -200,13 +207,15 @@ async def refusal(client: Client, task_queue: str, workflow_type: str, workflow_
 
 
 async def main() -> int:
-    address = os.environ.get("TEMPORAL_ADDRESS") or "127.0.0.1:7233"
-    namespace = os.environ.get("TEMPORAL_NAMESPACE") or "default"
+    # Address, namespace, TLS and API key from Temporal's standard client configuration.
+    connect_config = dict(ClientConfig.load_client_connect_config())
+    address = connect_config.pop("target_host", None) or "127.0.0.1:7233"
+    namespace = connect_config.pop("namespace", None) or "default"
     task_queue = os.environ.get("TEMPORAL_TASK_QUEUE") or "momoflow"
     spec = codec_spec()
     keys = parse_keys(spec) if spec else []
     converter = DataConverter(payload_codec=Aes256GcmCodec(keys)) if keys else DataConverter()
-    client = await Client.connect(address, namespace=namespace, data_converter=converter)
+    client = await Client.connect(address, namespace=namespace, data_converter=converter, **connect_config)
     encryption = f"payloads encrypted with key {keys[0][0]}" if keys else "payloads in plain text"
     print(f"connected to {address}, namespace {namespace}, task queue {task_queue}, {encryption}", flush=True)
 

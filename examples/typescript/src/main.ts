@@ -6,8 +6,10 @@
  * JSON, under the workflow ids and id policies momoflow documents, and payloads are
  * encrypted with the same AES-256-GCM format as the worker's codec (see codec.ts).
  *
- * Settings come from the same environment variables as momoflow's own processes:
- * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, CODEC_KEYS (or CODEC_KEYS_FILE).
+ * Settings come from the same environment variables as momoflow's own processes: Temporal's
+ * standard client configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+ * TEMPORAL_TLS*, TEMPORAL_PROFILE, ...), TEMPORAL_TASK_QUEUE, and CODEC_KEYS (or CODEC_KEYS_FILE;
+ * without a key it refuses to run unless CODEC_ALLOW_PLAINTEXT=true).
  * `--json` prints a one-line summary at the end, for scripts and tests.
  */
 
@@ -22,6 +24,7 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { EncryptionCodec, parseKeys } from './codec';
 
 /** The part of momoflow's `PaymentState` this example reads (the `status` query and the result). */
@@ -42,8 +45,6 @@ interface Party {
 }
 
 interface Settings {
-  address: string;
-  namespace: string;
   taskQueue: string;
   codecKeys: string;
   refusalWaitMs: number;
@@ -72,9 +73,10 @@ function settings(): Settings {
   const env = process.env;
   let codecKeys = (env.CODEC_KEYS ?? '').trim();
   if (!codecKeys && env.CODEC_KEYS_FILE) codecKeys = readFileSync(env.CODEC_KEYS_FILE, 'utf8').trim();
+  if (!codecKeys && !['1', 'true', 'yes'].includes((env.CODEC_ALLOW_PLAINTEXT ?? '').toLowerCase())) {
+    throw new Error('no payload key: set CODEC_KEYS (or CODEC_KEYS_FILE), or CODEC_ALLOW_PLAINTEXT=true');
+  }
   return {
-    address: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
-    namespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'momoflow',
     codecKeys,
     refusalWaitMs: 1000 * Number(env.REFUSAL_WAIT_S || '20'),
@@ -202,17 +204,35 @@ async function refusal(client: Client, cfg: Settings, workflowType: string, work
   return { workflow_id: workflowId, refused: false, type: null, message, non_retryable: null };
 }
 
+/**
+ * Temporal's client configuration (profile file and TEMPORAL_* variables). @temporalio/envconfig
+ * 1.24.0 throws a TypeError on a config file without any `[profile]` table (an empty file, or one
+ * holding only comments); such a file sets nothing, so read the variables alone then.
+ */
+function clientConnectConfig(): ReturnType<typeof loadClientConnectConfig> {
+  try {
+    return loadClientConnectConfig();
+  } catch (err) {
+    if (!(err instanceof TypeError && err.message.includes('reading'))) throw err;
+    return loadClientConnectConfig({ disableFile: true });
+  }
+}
+
 async function main(): Promise<number> {
   const cfg = settings();
   const codecKeys = cfg.codecKeys ? parseKeys(cfg.codecKeys) : [];
-  const connection = await Connection.connect({ address: cfg.address });
+  // Address, namespace, TLS and API key from Temporal's standard client configuration.
+  const connect = clientConnectConfig();
+  const address = connect.connectionOptions.address || '127.0.0.1:7233';
+  const namespace = connect.namespace || 'default';
+  const connection = await Connection.connect({ ...connect.connectionOptions, address });
   const client = new Client({
     connection,
-    namespace: cfg.namespace,
+    namespace,
     dataConverter: codecKeys.length ? { payloadCodecs: [new EncryptionCodec(codecKeys)] } : {},
   });
   const encryption = codecKeys.length ? `payloads encrypted with key ${codecKeys[0].id}` : 'payloads in plain text';
-  console.log(`connected to ${cfg.address}, namespace ${cfg.namespace}, task queue ${cfg.taskQueue}, ${encryption}`);
+  console.log(`connected to ${address}, namespace ${namespace}, task queue ${cfg.taskQueue}, ${encryption}`);
 
   // Part of every key; run again with the same RUN_ID and the starts attach to the first payments.
   const run = process.env.RUN_ID || randomBytes(4).toString('hex');
