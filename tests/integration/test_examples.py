@@ -108,14 +108,6 @@ def _assert_paid_once(summary: dict[str, Any]) -> None:
     assert after["posts_rejected_duplicate"] == before["posts_rejected_duplicate"]
 
 
-# Until the workflows turn bad input into a workflow failure, an input the pydantic converter
-# refuses ("Failed decoding arguments") fails the first workflow task again and again: the workflow
-# stays running and the client never hears of a refusal. Any other outcome (completed, or failed
-# with another type or message) is a real failure.
-NOT_YET_REFUSED = (
-    "bad input fails the first workflow task ('Failed decoding arguments', retried forever) "
-    "instead of failing the workflow with a non-retryable INVALID_REQUEST error"
-)
 
 
 async def _assert_repeat_attaches(stack: Stack, argv: list[str], cwd: Path, first: dict[str, Any]) -> None:
@@ -133,8 +125,6 @@ async def _assert_repeat_attaches(stack: Stack, argv: list[str], cwd: Path, firs
 def _assert_refused(summary: dict[str, Any]) -> None:
     refused = summary["refused"]
     assert refused["workflow_id"].startswith("rtp-")
-    if not refused["refused"] and "still running" in refused["message"]:
-        pytest.xfail(NOT_YET_REFUSED)
     assert refused["refused"], f"{refused['message']}\n{summary['output']}"
     assert refused["non_retryable"] is True
     assert refused["type"] == "INVALID_REQUEST"
