@@ -1,7 +1,8 @@
-"""``python -m starter``: start and follow MoMo operations from a shell.
+"""``python -m starter``: start, follow, find and settle MoMo operations from a shell.
 
-Exit codes: 0 successful, 1 failed (or refused by MoMo), 2 bad input,
-3 not final yet (pending or UNKNOWN).
+Every failure ends as one line with its fix and a documented exit code (see
+``--help``), never a traceback; ``--json`` gives scripts one JSON document on
+stdout, and errors as one JSON object on stderr.
 """
 
 from __future__ import annotations
@@ -11,22 +12,72 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
+from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from momo.models import PartyIdType
 from momoflow.masking import mask_msisdn
-from momoflow.models import PaymentState, PaymentStatus, Product
-from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, TransferRequest
+from momoflow.contract import STATUS_QUERY
+from momoflow.models import PaymentState, Product
+from momoflow.operations import (
+    CancelInvoiceRequest,
+    InvoiceRequest,
+    PreApprovalRequest,
+    RequestToPayRequest,
+    TransferRequest,
+)
 from momoflow.settings import PaymentDefaults, TemporalSettings
-from momoflow.temporal import TemporalSetupError
-from momoflow.validation import check_sandbox_currency
-from starter.facade import Momoflow, OperationFailed, PaymentHandle, StartError, parse
+from momoflow.validation import check_sandbox_currency, validate_key
+from starter import listing
+from starter.exits import (
+    EXIT_CODES_HELP,
+    EXIT_FAILED,
+    EXIT_NOT_FINAL,
+    EXIT_OK,
+    CliError,
+    Context,
+    NotAllowed,
+    NotFound,
+    exit_code_for,
+    explain,
+)
+from starter.facade import Momoflow, PaymentHandle, StartError, parse
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_NOT_FINAL = 0, 1, 2, 3
 PARTY_TYPES = [t.value for t in PartyIdType]
 PRODUCTS = [p.value for p in Product]
+QUERY_TIMEOUT = timedelta(seconds=10)
+
+
+class Output:
+    """Human lines or one JSON document: every command prints through this."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.json = as_json
+
+    def line(self, text: str) -> None:
+        """Progress and headlines: shown to people, left out of ``--json`` output."""
+        if not self.json:
+            print(text, flush=True)
+
+    def result(self, value: Any) -> None:
+        if isinstance(value, BaseModel):
+            value = value.model_dump(mode="json")
+        elif isinstance(value, list):
+            value = [item.model_dump(mode="json") if isinstance(item, BaseModel) else item for item in value]
+        print(json.dumps(value) if self.json else json.dumps(value, indent=2), flush=True)
+
+    def error(self, error: CliError, context: Context) -> None:
+        if self.json:
+            body = {"kind": error.kind, "message": error.message, "exit_code": error.exit_code}
+            if context.workflow_id:
+                body["workflow_id"] = context.workflow_id
+            print(json.dumps({"error": body}), file=sys.stderr, flush=True)
+        else:
+            print(f"error: {error.message}", file=sys.stderr, flush=True)
 
 
 def _party_args(parser: argparse.ArgumentParser, role: str, help_text: str) -> None:
@@ -40,10 +91,25 @@ def _follow_args(parser: argparse.ArgumentParser, key_required: bool = False) ->
     parser.add_argument("--no-wait", action="store_true", help="start and print the workflow id only")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Every (sub)command takes ``--json`` and lists the exit codes in its help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("epilog", EXIT_CODES_HELP)
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+        self.add_argument(
+            "--json",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print one JSON document on stdout (errors: one JSON object on stderr)",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m starter", description="Start and follow MoMo operations.")
+    parser = _Parser(prog="python -m starter", description="Start, follow, find and settle MoMo operations.")
     parser.add_argument("--ui", default="http://127.0.0.1:8233", help="Temporal Web UI base URL for links")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     rtp = sub.add_parser("request-to-pay", help="collect money from a customer")
     rtp.add_argument("--amount", required=True, help="decimal amount, e.g. 500 or 12.50")
@@ -65,15 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
     transfer.add_argument("--check-balance", action="store_true", help="first check the balance covers the amount")
     _follow_args(transfer)
 
-    pre = sub.add_parser("pre-approval", help="pre-approvals: create, list, cancel").add_subparsers(dest="action", required=True)
+    pre = sub.add_parser("pre-approval", help="pre-approvals: create, list, cancel").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
     create = pre.add_parser("create", help="ask a customer to allow future debits")
     _party_args(create, "payer", "who approves")
     create.add_argument("--currency", required=True)
     create.add_argument("--validity", type=int, required=True, help="how long the approval lasts, in seconds")
     create.add_argument("--message", default="")
     _follow_args(create, key_required=True)
-    listing = pre.add_parser("list", help="a payer's pre-approvals")
-    _party_args(listing, "payer", "whose")
+    payer_list = pre.add_parser("list", help="a payer's pre-approvals")
+    _party_args(payer_list, "payer", "whose")
     cancel = pre.add_parser("cancel", help="cancel an approved pre-approval")
     cancel.add_argument("pre_approval_id")
 
@@ -86,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     balance.add_argument("--product", default="collection", choices=PRODUCTS)
     balance.add_argument("--currency", default=None)
 
-    inv = sub.add_parser("invoice", help="invoices: create, cancel").add_subparsers(dest="action", required=True)
+    inv = sub.add_parser("invoice", help="invoices: create, cancel").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
     create_inv = inv.add_parser("create", help="create an invoice and follow it")
     create_inv.add_argument("--amount", required=True)
     create_inv.add_argument("--currency", required=True)
@@ -102,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--reference-id", help="an invoice created elsewhere (its MoMo reference id)")
     cancel_inv.add_argument("--external-id", help="with --reference-id: the invoice's external id")
 
-    status = sub.add_parser("status", help="show an operation's live state")
+    status = sub.add_parser("status", help="show an operation's live state; the exit code says where it stands")
     status.add_argument("workflow_id")
 
     resolve = sub.add_parser("resolve", help="settle an UNKNOWN operation by hand")
@@ -111,6 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("--operator", required=True, help="who decides (recorded in the workflow)")
     resolve.add_argument("--reason", required=True, help="why (recorded in the workflow)")
     resolve.add_argument("--financial-transaction-id", default=None)
+
+    found = sub.add_parser("list", help="find payments (newest first) by use case, status, age or id")
+    found.add_argument("--use-case", choices=list(listing.USE_CASES), help="only this use case")
+    found.add_argument("--status", choices=listing.STATUSES, help="only payments in this status (MomoStatus)")
+    found.add_argument("--since", help="started since: 30m, 2h, 7d ago or an ISO date/time (UTC)")
+    found.add_argument("--external-id", help="your order or invoice id (MomoExternalId)")
+    found.add_argument("--reference-id", help="MoMo's reference id (MomoReferenceId)")
+    found.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
 
     sub.add_parser("demo", help="run every use case against a running stack and compare with expectations")
     return parser
@@ -128,31 +206,16 @@ def _summary(state: PaymentState) -> dict[str, Any]:
     return state.model_dump(mode="json", exclude={"history"})
 
 
-def _exit_code(state: PaymentState) -> int:
-    if state.status is PaymentStatus.SUCCESSFUL:
-        return EXIT_OK
-    if state.status is PaymentStatus.FAILED:
-        return EXIT_FAILED
-    return EXIT_NOT_FINAL
-
-
-def _print_json(value: Any) -> None:
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
-    elif isinstance(value, list):
-        value = [item.model_dump(mode="json") if isinstance(item, BaseModel) else item for item in value]
-    print(json.dumps(value, indent=2))
-
-
 async def follow(payment: PaymentHandle, timeout: float | None, out: Any = sys.stdout) -> PaymentState:
-    """Print each status change until final or ``timeout``; return the last state seen."""
+    """Print each status change (to ``out``, None for silence) until final or ``timeout``; return the last state."""
 
     async def _watch() -> PaymentState:
         last: PaymentState | None = None
         async for state in payment.watch():
             last = state
             detail = f" reason={state.reason}" if state.reason else ""
-            print(f"  {state.status.value:<10} reference={state.reference_id}{detail}", file=out, flush=True)
+            if out is not None:
+                print(f"  {state.status.value:<10} reference={state.reference_id}{detail}", file=out, flush=True)
         assert last is not None
         return last
 
@@ -160,19 +223,6 @@ async def follow(payment: PaymentHandle, timeout: float | None, out: Any = sys.s
         return await asyncio.wait_for(_watch(), timeout) if timeout else await _watch()
     except TimeoutError:
         return await payment.status()
-
-
-async def _started(payment: PaymentHandle, headline: str, args: argparse.Namespace) -> int:
-    print(f"{headline}: workflow {payment.workflow_id}", flush=True)
-    if payment.ui_url:
-        print(f"Watch it in the Temporal Web UI: {payment.ui_url}", flush=True)
-    if args.no_wait:
-        return EXIT_NOT_FINAL
-    state = await follow(payment, args.timeout)
-    print(json.dumps(_summary(state), indent=2))
-    if not state.is_final:
-        print(f"Not final yet: {state.status.value}. Check again with: python -m starter status {payment.workflow_id}")
-    return _exit_code(state)
 
 
 def _validated(args: argparse.Namespace) -> BaseModel | None:
@@ -222,108 +272,217 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
                 "description": args.description,
             },
         )
-    if command == "invoice" and action == "cancel" and args.reference_id and not args.external_id:
-        raise StartError("external_id: required with --reference-id")
+    if command == "invoice" and action == "cancel" and args.reference_id:
+        if not args.external_id:
+            raise StartError("external_id: required with --reference-id")
+        return parse(CancelInvoiceRequest, {"invoice_reference_id": args.reference_id, "external_id": args.external_id})
     return None
 
 
-async def run(args: argparse.Namespace) -> int:
+def _check_before_start(args: argparse.Namespace) -> BaseModel | None:
+    """Every input check, before connecting: after a start, no error may be called bad input."""
     request = _validated(args)
     currency = getattr(request, "currency", None) or getattr(args, "currency", None)
     try:
         check_sandbox_currency(currency, PaymentDefaults().target_environment)
+        key = getattr(args, "key", None) or getattr(request, "external_id", None)
+        if key is not None and request is not None:
+            validate_key(key)  # the workflow id is made from it
+        if args.command == "invoice" and getattr(args, "action", None) == "cancel" and args.reference_id:
+            validate_key(args.reference_id)
+        if args.command == "list":
+            if args.limit < 1:
+                raise ValueError("limit: at least 1")
+            args.query = listing.build_query(
+                args.use_case,
+                args.status,
+                listing.parse_since(args.since) if args.since else None,
+                args.external_id,
+                args.reference_id,
+            )
     except ValueError as exc:
         raise StartError(str(exc)) from None
+    return request
+
+
+
+
+async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
+    request = _check_before_start(args)
     momoflow = await Momoflow.connect(TemporalSettings(), ui_base_url=args.ui)
     command, action = args.command, getattr(args, "action", None)
     handlers: dict[tuple[str, str | None], Callable[[], Awaitable[int]]] = {
-        ("request-to-pay", None): lambda: _request_to_pay(momoflow, request, args),
-        ("transfer", None): lambda: _transfer(momoflow, request, args),
-        ("pre-approval", "create"): lambda: _pre_approval(momoflow, request, args),
-        ("pre-approval", "list"): lambda: _print_result(momoflow.list_pre_approvals(_party(args, "payer"))),
-        ("pre-approval", "cancel"): lambda: _print_result(momoflow.cancel_pre_approval(args.pre_approval_id)),
+        ("request-to-pay", None): lambda: _request_to_pay(momoflow, request, args, context, out),
+        ("transfer", None): lambda: _transfer(momoflow, request, args, context, out),
+        ("pre-approval", "create"): lambda: _pre_approval(momoflow, request, args, context, out),
+        ("pre-approval", "list"): lambda: _print_result(out, momoflow.list_pre_approvals(_party(args, "payer"))),
+        ("pre-approval", "cancel"): lambda: _print_result(out, momoflow.cancel_pre_approval(args.pre_approval_id)),
         ("account-holder", None): lambda: _print_result(
-            momoflow.validate_account_holder(_party(args, "party"), product=args.product, basic_info=args.basic_info)
+            out, momoflow.validate_account_holder(_party(args, "party"), product=args.product, basic_info=args.basic_info)
         ),
-        ("balance", None): lambda: _print_result(momoflow.get_balance(product=args.product, currency=args.currency)),
-        ("invoice", "create"): lambda: _invoice(momoflow, request, args),
-        ("invoice", "cancel"): lambda: _cancel_invoice(momoflow, args),
-        ("status", None): lambda: _print_result(momoflow.handle(args.workflow_id).status(), EXIT_OK),
-        ("resolve", None): lambda: _resolve(momoflow, args),
+        ("balance", None): lambda: _print_result(out, momoflow.get_balance(product=args.product, currency=args.currency)),
+        ("invoice", "create"): lambda: _invoice(momoflow, request, args, context, out),
+        ("invoice", "cancel"): lambda: _cancel_invoice(momoflow, request, args, context, out),
+        ("status", None): lambda: _status(momoflow, args, context, out),
+        ("resolve", None): lambda: _resolve(momoflow, args, context, out),
+        ("list", None): lambda: _list(momoflow, args, out),
     }
     if command == "demo":
         from starter.demo import run_demo
 
-        return await run_demo(momoflow)
+        return await run_demo(momoflow, as_json=out.json)
     return await handlers[(command, action)]()
 
 
-async def _print_result(call: Awaitable[Any], code: int = EXIT_OK) -> int:
-    result = await call
-    _print_json(result)
-    if isinstance(result, PaymentState) and code is not EXIT_OK:
-        return _exit_code(result)
-    return code
+async def _print_result(out: Output, call: Awaitable[Any]) -> int:
+    out.result(await call)
+    return EXIT_OK
 
 
-async def _request_to_pay(momoflow: Momoflow, request: Any, args: argparse.Namespace) -> int:
+async def _started(payment: PaymentHandle, headline: str, args: argparse.Namespace, context: Context, out: Output) -> int:
+    context.workflow_id, context.started = payment.workflow_id, True
+    out.line(f"{headline}: workflow {payment.workflow_id}")
+    if payment.ui_url:
+        out.line(f"Watch it in the Temporal Web UI: {payment.ui_url}")
+    if args.no_wait:
+        if out.json:
+            out.result({"workflow_id": payment.workflow_id, "ui_url": payment.ui_url})
+        return EXIT_NOT_FINAL
+    state = await follow(payment, args.timeout, out=None if out.json else sys.stdout)
+    out.result({"workflow_id": payment.workflow_id, **_summary(state)})
+    if not state.is_final:
+        out.line(f"Not final yet: {state.status.value}. Check again with: {context.status_command()}")
+    return exit_code_for(state)
+
+
+async def _request_to_pay(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
     payment = await momoflow.request_to_pay(request, key=args.key)
-    return await _started(payment, f"Request to Pay {args.amount} {args.currency} from {_shown(_party(args, 'payer'))}", args)
+    headline = f"Request to Pay {args.amount} {args.currency} from {_shown(_party(args, 'payer'))}"
+    return await _started(payment, headline, args, context, out)
 
 
-async def _transfer(momoflow: Momoflow, request: Any, args: argparse.Namespace) -> int:
+async def _transfer(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
     payment = await momoflow.transfer(request, key=args.key)
-    return await _started(payment, f"Transfer {args.amount} {args.currency} to {_shown(_party(args, 'payee'))}", args)
+    headline = f"Transfer {args.amount} {args.currency} to {_shown(_party(args, 'payee'))}"
+    return await _started(payment, headline, args, context, out)
 
 
-async def _pre_approval(momoflow: Momoflow, request: Any, args: argparse.Namespace) -> int:
+async def _pre_approval(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
     payment = await momoflow.pre_approval(request, key=args.key)
-    return await _started(payment, f"Pre-approval from {_shown(_party(args, 'payer'))}", args)
+    return await _started(payment, f"Pre-approval from {_shown(_party(args, 'payer'))}", args, context, out)
 
 
-async def _invoice(momoflow: Momoflow, request: Any, args: argparse.Namespace) -> int:
+async def _invoice(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
     payment = await momoflow.create_invoice(request, key=args.key)
-    return await _started(payment, f"Invoice {args.amount} {args.currency} for {_shown(_party(args, 'payer'))}", args)
+    headline = f"Invoice {args.amount} {args.currency} for {_shown(_party(args, 'payer'))}"
+    return await _started(payment, headline, args, context, out)
 
 
-async def _cancel_invoice(momoflow: Momoflow, args: argparse.Namespace) -> int:
+async def current_state(momoflow: Momoflow, workflow_id: str) -> tuple[PaymentState, bool]:
+    """The operation's state and whether its workflow is still running.
+
+    A closed workflow answers from its result (no worker needed); a running one
+    from its status query, bounded so a stopped worker is named, not waited for.
+    """
+    handle = momoflow.handle(workflow_id).raw
+    try:
+        description = await handle.describe()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            raise NotFound(workflow_id) from None
+        raise
+    if description.status is WorkflowExecutionStatus.COMPLETED:
+        return await handle.result(), False
+    if description.status is not WorkflowExecutionStatus.RUNNING:
+        status = description.status.name if description.status else "UNKNOWN"
+        raise CliError("not_a_payment", f"workflow {workflow_id} ended {status} without a payment state", EXIT_FAILED)
+    try:
+        return await handle.query(STATUS_QUERY, result_type=PaymentState, rpc_timeout=QUERY_TIMEOUT), True
+    except WorkflowQueryFailedError as exc:
+        raise CliError("not_a_payment", f"workflow {workflow_id} has no payment status: {exc}", 2) from None
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.DEADLINE_EXCEEDED:
+            raise CliError(
+                "no_worker",
+                f"no worker answered for {workflow_id} within {QUERY_TIMEOUT.seconds} s: is the worker running (make run)?",
+                5,
+            ) from None
+        raise
+
+
+async def _status(momoflow: Momoflow, args: argparse.Namespace, context: Context, out: Output) -> int:
+    context.workflow_id = args.workflow_id
+    state, _ = await current_state(momoflow, args.workflow_id)
+    out.result({"workflow_id": args.workflow_id, **_summary(state)})
+    return exit_code_for(state)
+
+
+def _ended(workflow_id: str, state: PaymentState) -> str:
+    reason = f" ({state.reason})" if state.reason else ""
+    return f"{workflow_id} is already {state.status.value}{reason}"
+
+
+async def _cancel_invoice(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
     if args.workflow_id:
-        state = await momoflow.invoice(args.workflow_id).cancel()
-        _print_json(_summary(state))
-        return EXIT_OK if state.details.get("cancellation_status") == "SUCCESSFUL" else EXIT_FAILED
-    payment = await momoflow.cancel_invoice({"invoice_reference_id": args.reference_id, "external_id": args.external_id})
-    state = await follow(payment, None)
-    _print_json(_summary(state))
-    return _exit_code(state)
+        context.workflow_id = args.workflow_id
+        state, running = await current_state(momoflow, args.workflow_id)
+        if not running:
+            raise NotAllowed(f"invoice {_ended(args.workflow_id, state)}; there is nothing to cancel")
+        try:
+            state = await momoflow.invoice(args.workflow_id).cancel()
+        except StartError as exc:
+            raise NotAllowed(f"cannot cancel {args.workflow_id}: {exc}") from None
+        out.result({"workflow_id": args.workflow_id, **_summary(state)})
+        cancellation = state.details.get("cancellation_status")
+        if cancellation == "SUCCESSFUL":
+            return EXIT_OK
+        reason = state.details.get("cancellation_reason")
+        out.line(f"The cancellation ended {cancellation}" + (f" ({reason})" if reason else ""))
+        return EXIT_FAILED if cancellation == "FAILED" else EXIT_NOT_FINAL
+    payment = await momoflow.cancel_invoice(request)
+    context.workflow_id, context.started = payment.workflow_id, True
+    out.line(f"Cancel invoice {args.reference_id}: workflow {payment.workflow_id}")
+    state = await follow(payment, None, out=None if out.json else sys.stdout)
+    out.result({"workflow_id": payment.workflow_id, **_summary(state)})
+    return exit_code_for(state)
 
 
-async def _resolve(momoflow: Momoflow, args: argparse.Namespace) -> int:
-    state = await momoflow.handle(args.workflow_id).resolve(
-        args.status, args.operator, args.reason, args.financial_transaction_id
-    )
-    _print_json(_summary(state))
-    return _exit_code(state)
+async def _resolve(momoflow: Momoflow, args: argparse.Namespace, context: Context, out: Output) -> int:
+    """Exit 0 once the resolution is recorded, whichever status the operator chose."""
+    context.workflow_id = args.workflow_id
+    state, running = await current_state(momoflow, args.workflow_id)
+    if not running:
+        raise NotAllowed(f"payment {_ended(args.workflow_id, state)}; only an UNKNOWN payment can be resolved")
+    try:
+        state = await momoflow.handle(args.workflow_id).resolve(
+            args.status, args.operator, args.reason, args.financial_transaction_id
+        )
+    except StartError as exc:
+        raise NotAllowed(str(exc)) from None
+    out.line(f"Resolved {args.workflow_id} as {state.status.value}, recorded as decided by {args.operator}.")
+    out.result({"workflow_id": args.workflow_id, **_summary(state)})
+    return EXIT_OK
+
+
+async def _list(momoflow: Momoflow, args: argparse.Namespace, out: Output) -> int:
+    rows = await listing.list_payments(momoflow.client, args.query, args.limit)
+    if out.json:
+        out.result(rows)
+    else:
+        listing.print_rows(rows)
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    out = Output(getattr(args, "json", False))
+    context = Context(address="?")
     try:
-        return asyncio.run(run(args))
-    except StartError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except OperationFailed as exc:
-        print(f"refused by MoMo: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except TemporalSetupError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except KeyError as exc:
-        if "binary/encrypted" not in str(exc):
+        context.address = TemporalSettings().address or "the configured address"
+        return asyncio.run(run(args, context, out))
+    except BaseException as exc:  # noqa: BLE001 - the one place every failure is explained
+        if isinstance(exc, SystemExit):
             raise
-        print(
-            "error: the workflow's data is encrypted and no key is configured: set CODEC_KEYS"
-            " (make run keeps its key in data/codec-keys, read from the project folder)",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
+        error = explain(exc, context)
+        out.error(error, context)
+        return error.exit_code

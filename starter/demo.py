@@ -9,7 +9,9 @@ documents for that scenario.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -277,10 +279,30 @@ def print_table(rows: list[Row]) -> None:
         print(f"  {row.use_case} / {row.scenario}: {row.detail}")
 
 
-async def run_demo(momoflow: Momoflow) -> int:
+def _progress_line(done: int, total: int, row: Row) -> str:
+    mark = "ok" if row.ok else "DIFFERS"
+    return f"  [{done:>2}/{total}] {row.use_case} / {row.scenario}: {row.actual} ({mark})"
+
+
+async def run_demo(momoflow: Momoflow, as_json: bool = False) -> int:
+    """Exit 0 when every scenario ends as expected; ``as_json`` prints the rows as one JSON document."""
     demo = Demo(momoflow)
     planned = scenarios(demo)
     lifecycle_rows: list[Row] = []
+    total = len(planned) + 5
+    done = 0
+    # A line per finished scenario: to people on stdout, beside the JSON document on stderr.
+    progress = sys.stderr if as_json else sys.stdout
+
+    def report(*rows: Row) -> None:
+        nonlocal done
+        for row in rows:
+            done += 1
+            print(_progress_line(done, total, row), file=progress, flush=True)
+
+    async def fill(row: Row, run: Callable[[], Awaitable[Any]]) -> None:
+        await _fill(row, run)
+        report(row)
 
     async def lifecycle() -> None:
         try:
@@ -289,13 +311,20 @@ async def run_demo(momoflow: Momoflow) -> int:
             steps = [("approve, list, cancel", "cancelled", f"error: {type(exc).__name__}: {exc}")]
         for scenario, expected, actual in steps:
             lifecycle_rows.append(Row("Pre-Approval", scenario, expected, actual))
+        report(*lifecycle_rows)
 
-    print(f"Running {len(planned) + 5} scenarios across all seven use cases…", flush=True)
-    await asyncio.gather(*(_fill(row, run) for row, run in planned), lifecycle())
+    print(f"Running {total} scenarios across all seven use cases…", file=progress, flush=True)
+    await asyncio.gather(*(fill(row, run) for row, run in planned), lifecycle())
     rows = [row for row, _ in planned]
     first_pre = next(i for i, row in enumerate(rows) if row.use_case == "Pre-Approval")
     rows[first_pre:first_pre] = lifecycle_rows
-    print_table(rows)
     failed = [row for row in rows if not row.ok]
-    print(f"\n{len(rows) - len(failed)} of {len(rows)} scenarios as expected.")
+    if as_json:
+        fields = ("use_case", "scenario", "expected", "actual", "detail", "ok")
+        body = [{name: getattr(row, name) for name in fields} for row in rows]
+        print(json.dumps({"as_expected": len(rows) - len(failed), "total": len(rows), "rows": body}), flush=True)
+    else:
+        print()
+        print_table(rows)
+        print(f"\n{len(rows) - len(failed)} of {len(rows)} scenarios as expected.")
     return 1 if failed else 0

@@ -155,7 +155,7 @@ async def test_operator_resolves_an_unknown_payment_from_the_cli(stack: Stack) -
     argv = [sys.executable, "-m", "starter", "resolve", payment.workflow_id, "--status", "FAILED",
             "--operator", "alice", "--reason", "MTN support: never debited"]  # fmt: skip
     done = await asyncio.to_thread(subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 0, done.stderr  # the resolution was recorded, whichever status was chosen
     final = await payment.result()
     assert (final.status, final.reason, final.resolved_by) == (PaymentStatus.FAILED, "RESOLVED_BY_OPERATOR", "alice")
     assert final.reason_message == "MTN support: never debited"
