@@ -3,7 +3,7 @@
 All state hangs off ``app.state.sandbox`` (a :class:`SandboxState`), so each
 ``create_app`` call is an independent sandbox. Nothing depends on the ASGI
 lifespan having run: outcomes are computed from the clock and callback tasks
-are started by the request handlers; the lifespan only cleans up.
+are started by the request handlers; the lifespan only cleans up, and loads and saves the state file when one is configured.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -30,6 +31,7 @@ from sandbox import (
     provisioning,
     tokens,
 )
+from sandbox.persistence import StateFile
 from sandbox.settings import SandboxSettings
 from sandbox.state import SandboxState
 
@@ -65,12 +67,18 @@ def create_app(
     settings = settings or SandboxSettings()
     state = SandboxState.build(settings, clock=clock)
 
+    state_file = StateFile(Path(settings.state_file), state, settings.state_save_interval_s) if settings.state_file else None
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if state_file is not None:
+            state_file.start()
         log.info("sandbox_started", approval_delay_s=settings.approval_delay_s, reason_format=settings.reason_format)
         try:
             yield
         finally:
+            if state_file is not None:
+                await state_file.stop()
             await state.aclose()
             log.info("sandbox_stopped")
 

@@ -39,11 +39,8 @@ def start_invoice(
         invoice_id=new_numeric_id(),
     )
     life.store.add_operation(invoice)
-    life.plan(invoice.expires_at, lambda at: _expire(life, invoice, at), invoice)
+    pays = plan_invoice(life, invoice)
     payer = request.intended_payer
-    pays = settings.auto_decide and invoice_payer_pays(payer.party_id_type, payer.party_id)
-    if pays:
-        life.plan(now + settings.approval_delay_s, lambda at: _pay_by_itself(life, invoice, at), invoice)
     log.info(
         "invoice_accepted",
         reference_id=reference_id,
@@ -56,6 +53,17 @@ def start_invoice(
         has_callback=callback_url is not None,
     )
     return invoice
+
+
+def plan_invoice(life: Lifecycle, invoice: Invoice) -> bool:
+    """Plan an open invoice's expiry (and payment, if its payer pays by itself), also after a restart."""
+    settings = life.settings
+    life.plan(invoice.expires_at, lambda at: _expire(life, invoice, at), invoice)
+    payer = invoice.request.intended_payer
+    pays = settings.auto_decide and invoice_payer_pays(payer.party_id_type, payer.party_id)
+    if pays:
+        life.plan(invoice.created_at + settings.approval_delay_s, lambda at: _pay_by_itself(life, invoice, at), invoice)
+    return pays
 
 
 def pay_invoice(life: Lifecycle, invoice: Invoice, at: float | None = None) -> None:
@@ -92,8 +100,7 @@ def start_cancellation(
         external_id=external_id,
     )
     life.store.add_operation(cancellation)
-    due = now + life.settings.cancel_delay_s
-    life.plan(due, lambda at: _carry_out(life, cancellation, invoice, at), cancellation, invoice)
+    plan_cancellation(life, cancellation, invoice)
     log.info(
         "invoice_cancellation_accepted",
         reference_id=reference_id,
@@ -102,6 +109,12 @@ def start_cancellation(
         has_callback=callback_url is not None,
     )
     return cancellation
+
+
+def plan_cancellation(life: Lifecycle, cancellation: InvoiceCancellation, invoice: Invoice) -> None:
+    """Plan a pending cancellation from its creation (also after a restart)."""
+    due = cancellation.created_at + life.settings.cancel_delay_s
+    life.plan(due, lambda at: _carry_out(life, cancellation, invoice, at), cancellation, invoice)
 
 
 def _carry_out(life: Lifecycle, cancellation: InvoiceCancellation, invoice: Invoice, at: float) -> None:

@@ -43,16 +43,11 @@ def start_request_to_pay(
         financial_transaction_id=new_numeric_id(),
     )
     life.store.add_operation(payment)
-    plan = scenario.name
     if scenario is SUCCESS and active_pre_approval(life.store, api_user_id, request.party, now) is not None:
         plan = "PreApproved"  # "the partner can debit the customer account without authorization"
         _conclude_payment(life, payment, True, now)
-    elif scenario is SUCCESS and not settings.auto_decide:
-        plan = "WaitsForCustomer"
-        life.plan(now + settings.approval_timeout_s, lambda at: _time_out(life, payment, at), payment)
-    elif timeline.final_at is not None:
-        approve = scenario.outcome is PaymentStatus.SUCCESSFUL
-        life.plan(timeline.final_at, lambda at: _conclude_payment(life, payment, approve, at, scenario.reason), payment)
+    else:
+        plan = plan_request_to_pay(life, payment)
     log.info(
         "request_to_pay_accepted",
         reference_id=reference_id,
@@ -64,6 +59,21 @@ def start_request_to_pay(
         has_callback=callback_url is not None,
     )
     return payment
+
+
+def plan_request_to_pay(life: Lifecycle, payment: RequestToPay) -> str:
+    """Plan a pending payment's outcome from its creation (also after a restart); returns the plan's name."""
+    settings = life.settings
+    party = payment.request.party
+    scenario = request_to_pay_scenario(party.party_id_type, party.party_id)
+    if scenario is SUCCESS and not settings.auto_decide:
+        life.plan(payment.created_at + settings.approval_timeout_s, lambda at: _time_out(life, payment, at), payment)
+        return "WaitsForCustomer"
+    timeline = Timeline.plan(scenario, payment.created_at, settings.approval_delay_s, settings.delayed_approval_s)
+    if timeline.final_at is not None:
+        approve = scenario.outcome is PaymentStatus.SUCCESSFUL
+        life.plan(timeline.final_at, lambda at: _conclude_payment(life, payment, approve, at, scenario.reason), payment)
+    return scenario.name
 
 
 def decide_request_to_pay(life: Lifecycle, payment: RequestToPay, approve: bool) -> None:
@@ -106,8 +116,7 @@ def start_transfer(
         financial_transaction_id=new_numeric_id(),
     )
     life.store.add_operation(transfer)
-    if timeline.final_at is not None:
-        life.plan(timeline.final_at, lambda at: _conclude_transfer(life, transfer, scenario, at), transfer)
+    plan_transfer(life, transfer)
     log.info(
         "transfer_accepted",
         reference_id=reference_id,
@@ -119,6 +128,15 @@ def start_transfer(
         has_callback=callback_url is not None,
     )
     return transfer
+
+
+def plan_transfer(life: Lifecycle, transfer: Transfer) -> None:
+    """Plan a pending transfer's outcome from its creation (also after a restart)."""
+    settings = life.settings
+    scenario = transfer_scenario(transfer.request.party.party_id_type, transfer.request.party.party_id)
+    timeline = Timeline.plan(scenario, transfer.created_at, settings.approval_delay_s, settings.delayed_approval_s)
+    if timeline.final_at is not None:
+        life.plan(timeline.final_at, lambda at: _conclude_transfer(life, transfer, scenario, at), transfer)
 
 
 def _conclude_transfer(life: Lifecycle, transfer: Transfer, scenario: Scenario, at: float) -> None:

@@ -29,15 +29,7 @@ def start_pre_approval(
         reference_id=reference_id, api_user_id=api_user_id, created_at=now, callback_url=callback_url, request=request
     )
     life.store.add_operation(approval)
-    plan = scenario.name
-    if scenario is SUCCESS and not settings.auto_decide:
-        plan = "WaitsForCustomer"
-        life.plan(now + settings.approval_timeout_s, lambda at: _time_out(life, approval, at), approval)
-    else:
-        final_at = Timeline.plan(scenario, now, settings.approval_delay_s, settings.delayed_approval_s).final_at
-        if final_at is not None:
-            approve = scenario.outcome is PaymentStatus.SUCCESSFUL
-            life.plan(final_at, lambda at: _conclude(life, approval, approve, at, scenario.reason), approval)
+    plan = plan_pre_approval(life, approval)
     log.info(
         "pre_approval_accepted",
         reference_id=reference_id,
@@ -48,6 +40,20 @@ def start_pre_approval(
         has_callback=callback_url is not None,
     )
     return approval
+
+
+def plan_pre_approval(life: Lifecycle, approval: PreApproval) -> str:
+    """Plan a pending pre-approval's answer from its creation (also after a restart); returns the plan's name."""
+    settings = life.settings
+    scenario = pre_approval_scenario(approval.request.payer.party_id_type, approval.request.payer.party_id)
+    if scenario is SUCCESS and not settings.auto_decide:
+        life.plan(approval.created_at + settings.approval_timeout_s, lambda at: _time_out(life, approval, at), approval)
+        return "WaitsForCustomer"
+    final_at = Timeline.plan(scenario, approval.created_at, settings.approval_delay_s, settings.delayed_approval_s).final_at
+    if final_at is not None:
+        approve = scenario.outcome is PaymentStatus.SUCCESSFUL
+        life.plan(final_at, lambda at: _conclude(life, approval, approve, at, scenario.reason), approval)
+    return scenario.name
 
 
 def decide_pre_approval(life: Lifecycle, approval: PreApproval, approve: bool) -> None:

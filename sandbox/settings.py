@@ -93,6 +93,11 @@ class SandboxSettings(BaseSettings):
     disbursement_opening_balance: Decimal = Field(default=Decimal("1000000"), ge=0, allow_inf_nan=False)
     preset_api_users: str = ""
     faults: str = ""
+    # A JSON file the sandbox keeps its state in (users, tokens, operations, ledger) across
+    # restarts; empty keeps everything in memory only, as MTN promises nothing more.
+    state_file: str = ""
+    # How often the state file is brought up to date (it is also written at shutdown).
+    state_save_interval_s: float = Field(default=1.0, gt=0)
 
     @field_validator("status_rate_limit_per_s", mode="before")
     @classmethod

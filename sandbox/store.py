@@ -1,6 +1,7 @@
 """In-memory state: API users, access tokens and operations.
 
-Nothing survives a restart, as nothing in MTN's sandbox is promised to. The
+Nothing survives a restart unless a state file is configured (see
+:mod:`sandbox.persistence`); MTN's sandbox promises nothing more. The
 store only keeps and finds records; deciding who may see what is the job of
 the callers. Reference ids share one namespace across every kind of
 operation and every API user, so a reused X-Reference-Id is always a 409.
