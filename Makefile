@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages run test bench record-histories contract clean
+.PHONY: install system-packages run stop test bench record-histories contract clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ system-packages:
 	@sh devstack/system-packages.sh $(SYSTEM_PACKAGES)
 
 ## Start Temporal, the sandbox, the gateway and the worker; run one payment; Ctrl-C stops all.
+## Options through ARGS, e.g. `make run ARGS=--manual` (decide every payment on the customer page).
 run: install
-	$(BIN)/python -m devstack
+	$(BIN)/python -m devstack $(ARGS)
+
+## Stop a stack `make run` left running (reads data/devstack.pid).
+stop:
+	$(BIN)/python -m devstack stop
 
 ## Install if needed and run the whole test suite.
 test: install system-packages

@@ -83,18 +83,25 @@ class ManagedProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def terminate(self) -> None:
+        """SIGTERM to the process group, without waiting: lets several processes stop at once."""
+        if self.alive:
+            assert self.process is not None
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM, then SIGKILL if the process has not exited after ``grace`` seconds."""
         if not self.alive:
             return
         assert self.process is not None
+        self.terminate()
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=grace)
+            self.process.wait(timeout=max(grace, 0.0))
         except subprocess.TimeoutExpired:
             self.kill()
-        except ProcessLookupError:
-            pass
 
 
 class Check:

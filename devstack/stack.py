@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import sys
@@ -59,6 +60,9 @@ class StackConfig:
     temporal_client_env: dict[str, str] = field(default_factory=dict)
     # Each process serves Prometheus metrics on a free port of its own (see Stack.metrics_urls).
     metrics: bool = True
+    # make run: the sandbox keeps its state (users, payments, ledger) in data_dir across restarts,
+    # and the stack reuses its API users, so payments Temporal remembers stay known to the sandbox.
+    keep_sandbox_state: bool = False
 
     @classmethod
     def ephemeral(cls, data_dir: Path, **overrides: Any) -> StackConfig:
@@ -91,6 +95,14 @@ class StackConfig:
     @property
     def ui_url(self) -> str | None:
         return f"http://{self.host}:{self.ui_port}" if self.ui_port else None
+
+    @property
+    def sandbox_state_file(self) -> Path:
+        return self.data_dir / "sandbox-state.json"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.data_dir / "sandbox-credentials.json"
 
     def temporal_settings(self) -> TemporalSettings:
         # Address and namespace come from the stack's client environment (Stack.client_env),
@@ -269,6 +281,7 @@ class Stack:
             "SANDBOX_COLLECTION_SUBSCRIPTION_KEY": c.collection_subscription_key,
             "SANDBOX_DISBURSEMENT_SUBSCRIPTION_KEY": c.disbursement_subscription_key,
             **self._metrics_env("sandbox"),
+            **({"SANDBOX_STATE_FILE": str(c.sandbox_state_file)} if c.keep_sandbox_state else {}),
             **c.sandbox_env,
         }
         argv = [sys.executable, "-m", "sandbox", "--host", c.host, "--port", str(c.sandbox_port)]
@@ -280,11 +293,38 @@ class Stack:
         """Create an API user and key per product through the sandbox's provisioning API, as an integrator does."""
         c = self.config
         async with httpx.AsyncClient(timeout=10) as http:
+            if c.keep_sandbox_state and await self._reuse_credentials(http):
+                assert self.credentials is not None
+                return self.credentials
             collection = SandboxProvisioning(http, c.sandbox_url, c.collection_subscription_key)
             self.credentials = await collection.provision(provider_callback_host=c.host)
             disbursement = SandboxProvisioning(http, c.sandbox_url, c.disbursement_subscription_key)
             self.disbursement_credentials = await disbursement.provision(provider_callback_host=c.host)
+        if c.keep_sandbox_state:
+            saved = {"collection": vars(self.credentials), "disbursement": vars(self.disbursement_credentials)}
+            c.credentials_file.write_text(json.dumps(saved))
+            c.credentials_file.chmod(0o600)
         return self.credentials
+
+    async def _reuse_credentials(self, http: httpx.AsyncClient) -> bool:
+        """The API users of the last run, if the sandbox still issues tokens to them."""
+        c = self.config
+        try:
+            saved = json.loads(c.credentials_file.read_text())
+            users = {product: ProvisionedUser(**saved[product]) for product in ("collection", "disbursement")}
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        keys = {"collection": c.collection_subscription_key, "disbursement": c.disbursement_subscription_key}
+        for product, user in users.items():
+            response = await http.post(
+                f"{c.sandbox_url}/{product}/token/",
+                auth=(user.api_user, user.api_key),
+                headers={"Ocp-Apim-Subscription-Key": keys[product]},
+            )
+            if response.status_code != 200:
+                return False
+        self.credentials, self.disbursement_credentials = users["collection"], users["disbursement"]
+        return True
 
     async def start_gateway(self) -> None:
         c = self.config
@@ -328,10 +368,19 @@ class Stack:
         if self.worker is not None:
             self.worker.kill()
 
-    def stop(self) -> None:
-        for process in (*self.workers, self.gateway, self.sandbox, self.temporal, self.codec_server):
-            if process is not None:
-                process.stop()
+    def processes(self) -> list[ManagedProcess]:
+        """Every process started, workers first (the order they are stopped in)."""
+        candidates = (*self.workers, self.gateway, self.sandbox, self.temporal, self.codec_server)
+        return [process for process in candidates if process is not None]
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM to all at once (so stopping takes one grace period, not five), then SIGKILL stragglers."""
+        processes = self.processes()
+        for process in processes:
+            process.terminate()
+        deadline = time.monotonic() + grace
+        for process in processes:
+            process.stop(grace=deadline - time.monotonic())
 
     # -- use --------------------------------------------------------------------------------
 
