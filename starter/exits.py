@@ -121,7 +121,7 @@ def _classify(exc: BaseException, context: Context) -> CliError:
     if isinstance(exc, TemporalConfigError):
         return CliError("config", str(exc), EXIT_INPUT)
     if isinstance(exc, TemporalConnectError):
-        return CliError("unreachable", f"{exc} (a local stack starts with `make run`)", EXIT_UNREACHABLE)
+        return CliError("unreachable", str(exc), EXIT_UNREACHABLE)
     if isinstance(exc, StartError):
         # Raised by the facade only before a start; after one it means the request itself was refused.
         return CliError("bad_input", str(exc), EXIT_NOT_ALLOWED if context.started else EXIT_INPUT)

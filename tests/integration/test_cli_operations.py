@@ -56,7 +56,7 @@ async def test_no_temporal_at_the_address_is_one_line_and_exit_5(stack: Stack) -
     done = await cli(stack, "status", "rtp-X", env={"TEMPORAL_ADDRESS": nobody})
     line = one_line_error(done)
     assert done.returncode == 5
-    assert f"cannot reach Temporal at {nobody}" in line and "make run" in line
+    assert f"cannot connect to Temporal at {nobody}" in line and "is Temporal running?" in line
 
     as_json = await cli(stack, "list", "--json", env={"TEMPORAL_ADDRESS": nobody})
     assert as_json.returncode == 5 and as_json.stdout == ""

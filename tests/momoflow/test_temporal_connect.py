@@ -251,7 +251,7 @@ def test_the_starter_names_an_unreachable_server(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "starter", "status", "rtp-anything"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
-    assert result.returncode == 2
+    assert result.returncode == 5  # the CLI's "cannot reach Temporal"
     assert result.stderr.strip() == (
         f"error: cannot connect to Temporal at {env['TEMPORAL_ADDRESS']} (namespace default, plain gRPC, no TLS):"
         " nothing answers there; is Temporal running? Set TEMPORAL_ADDRESS to its host:port"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from temporalio.service import RPCError, RPCStatusCode
 
+from momoflow.temporal import TemporalConfigError, TemporalConnectError
 from starter import listing
 from starter.cli import build_parser, main
 from starter.exits import Context, explain
@@ -44,6 +45,8 @@ def test_since_takes_durations_and_dates() -> None:
     ("exc", "started", "code", "words"),
     [
         (RuntimeError("Failed client connect: connection refused"), False, 5, "cannot reach Temporal at 127.0.0.1:1"),
+        (TemporalConnectError("cannot connect to Temporal at h:1: nothing answers there"), False, 5, "nothing answers"),
+        (TemporalConfigError("TEMPORAL_CONFIG_FILE: no file at x"), False, 2, "TEMPORAL_CONFIG_FILE"),
         (RPCError("gone", RPCStatusCode.UNAVAILABLE, b""), True, 5, "check it with: python -m starter status rtp-A"),
         (RPCError("nope", RPCStatusCode.NOT_FOUND, b""), False, 4, "no workflow with id 'rtp-A'"),
         (StartError("amount: must be positive"), False, 2, "amount: must be positive"),
