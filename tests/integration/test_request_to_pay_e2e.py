@@ -10,6 +10,9 @@ import uuid
 
 import httpx
 import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError
 
 from devstack import Stack
 from momoflow.callback_tokens import CallbackSigner
@@ -45,8 +48,11 @@ OUTCOMES = {
 async def test_each_test_number_ends_in_its_documented_state(stack: Stack) -> None:
     momoflow = stack.momoflow()
     run = uuid.uuid4().hex[:8]
+    # The first status check comes well after the sandbox's callbacks (within 2 s), so each
+    # outcome is reached through its callback, as the assertions below require.
+    callback_first = TIMING.model_copy(update={"poll_interval_s": 10})
     payments = {
-        payer: await momoflow.request_to_pay(_request(payer, f"NUM-{run}-{payer[-3:]}"), timing=TIMING)
+        payer: await momoflow.request_to_pay(_request(payer, f"NUM-{run}-{payer[-3:]}"), timing=callback_first)
         for payer in OUTCOMES
     }
     results: dict[str, PaymentState] = dict(
@@ -110,13 +116,19 @@ async def test_forged_callback_url_is_refused_and_signals_nothing(stack: Stack) 
     assert (await payment.status()).callbacks_received == 0
 
 
-async def test_currency_the_sandbox_refuses_fails_at_submit(stack: Stack) -> None:
-    # Configured for a production market, the facade lets UGX through; the sandbox refuses it.
+async def test_currency_the_workers_environment_refuses_fails_before_submit(stack: Stack) -> None:
+    # A caller configured for a production market lets UGX through; the worker, which talks to
+    # the sandbox, refuses it at admission, before anything reaches MoMo.
     production_rules = stack.momoflow(defaults=PaymentDefaults(target_environment="mtnuganda"))
     request = {**_request("46733999999", f"CUR-{uuid.uuid4().hex[:8]}"), "currency": "UGX"}
-    state = await (await production_rules.request_to_pay(request, timing=TIMING)).result()
-    assert (state.status, state.reason) == (PaymentStatus.FAILED, "INVALID_CURRENCY")
-    assert state.history[-1].source == "submit"
+    payment = await production_rules.request_to_pay(request, timing=TIMING)
+    with pytest.raises(WorkflowFailureError) as info:
+        await payment.result()
+    cause = info.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "INVALID_REQUEST"
+    assert "request.currency: the MoMo sandbox accepts only EUR, got UGX" in cause.message
+    events = [event.event_type async for event in payment.raw.fetch_history_events()]
+    assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in events  # MoMo was never asked
 
 
 async def test_cli_shows_progress_and_exits_by_outcome(stack: Stack) -> None:
