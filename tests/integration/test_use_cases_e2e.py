@@ -151,10 +151,13 @@ async def test_account_holder_checks(stack: Stack) -> None:
 async def test_balance_in_a_currency_the_sandbox_refuses(stack: Stack) -> None:
     with pytest.raises(StartError, match="the MoMo sandbox accepts only EUR"):  # refused before asking
         await stack.momoflow().get_balance(product="disbursement", currency="XOF")
+    # A caller configured for another market gets past its own check; the worker knows it talks
+    # to the sandbox and refuses at admission, before MoMo is asked.
     production_rules = stack.momoflow(defaults=PaymentDefaults(target_environment="mtnivorycoast"))
     with pytest.raises(OperationFailed) as info:
         await production_rules.get_balance(product="disbursement", currency="XOF")
-    assert info.value.code == "INVALID_CURRENCY"
+    assert info.value.code == "INVALID_REQUEST"
+    assert "currency: the MoMo sandbox accepts only EUR, got XOF" in info.value.message
 
 
 async def test_demo_shows_every_use_case_as_expected(stack: Stack) -> None:
