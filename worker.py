@@ -21,6 +21,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.admission import admission_activity
 from momo.tokens import TokenCache
+from momoflow import tracing
 from momoflow.logging import configure_logging, get_logger
 from momoflow.metrics import server as metrics_server
 from momoflow.metrics import temporal as temporal_metrics
@@ -66,7 +67,7 @@ async def run_worker(stop: asyncio.Event) -> None:
     callbacks = CallbackSettings()
     metrics = metrics_server.MetricsSettings()
     metrics_server.serve(metrics)  # MoMo calls and token renewals
-    client = await connect(temporal, runtime=temporal_metrics.runtime(metrics))  # SDK and workflow metrics
+    client = await connect(temporal, runtime=temporal_metrics.runtime(metrics), interceptors=tracing.interceptors())
     tokens = TokenCache(refresh_margin_s=momo.token_refresh_margin_s)
     async with httpx.AsyncClient(timeout=momo.http_timeout_s) as http:
         groups = build_activities(http, momo, callbacks, tokens)
@@ -116,6 +117,7 @@ def main() -> None:
     stop = asyncio.Event()
 
     async def runner() -> None:
+        tracing.configure("worker")
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
@@ -124,10 +126,11 @@ def main() -> None:
     code = 0
     try:
         asyncio.run(runner())
-    except (TemporalSetupError, MissingCodecKey) as exc:
+    except (TemporalSetupError, MissingCodecKey, tracing.TracingConfigError) as exc:
         # A configuration a person must fix: one line that says what, not a traceback.
         print(f"worker: {exc}", file=sys.stderr)
         code = 2
+    tracing.shutdown()  # os._exit skips atexit, where the SDK would send the last spans
     # Work around a known interpreter-exit crash in the Temporal SDK's native runtime.
     sys.stdout.flush()
     sys.stderr.flush()

@@ -10,6 +10,7 @@ from callbacks.app import create_app
 from callbacks.signaller import TemporalSignaller
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.logging import configure_logging
+from momoflow import tracing
 from momoflow.metrics import server as metrics_server
 from momoflow.settings import CallbackSettings, MissingCodecKey, TemporalSettings
 from momoflow.temporal import TemporalSetupError, plan
@@ -23,6 +24,7 @@ def main() -> None:
     args = parser.parse_args()
     configure_logging("callbacks")
     metrics_server.serve(metrics_server.MetricsSettings())
+    tracing.configure("callbacks")  # before the signaller connects, so signals carry the trace
     signer = CallbackSigner.from_spec(settings.secrets.get_secret_value())
     temporal = TemporalSettings()
     try:

@@ -8,6 +8,10 @@ are logged and counted, and signal nothing.
 Every request ends in one outcome, counted in ``momoflow_callbacks_total``
 (and in ``/health``): a delivery (:class:`Delivery`) or a refusal
 (:data:`REFUSALS`). A rising refusal count means someone is probing the URL.
+
+With tracing on (:mod:`momoflow.tracing`) each callback is a ``callback`` span
+with its outcome; the signal it sends is its child and the workflow's
+``HandleSignal`` span links to that, across processes.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 from collections import Counter
 from datetime import UTC, datetime
 
+from opentelemetry import trace
 from prometheus_client import Counter as PromCounter
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -44,6 +49,9 @@ for _outcome in OUTCOMES:  # every outcome exists from the start, so rate() sees
     CALLBACKS.labels(_outcome)
 
 
+_TRACER = trace.get_tracer("callbacks")
+
+
 class _TooLarge(Exception):
     pass
 
@@ -68,6 +76,7 @@ def create_app(signer: CallbackSigner, signaller: Signaller, max_body_bytes: int
     def count(outcome: str) -> None:
         counts[outcome] += 1
         CALLBACKS.labels(outcome).inc()
+        trace.get_current_span().set_attribute("momoflow.callback.outcome", outcome)
 
     def reject(status: int, outcome: str, message: str, **fields: object) -> JSONResponse:
         count(outcome)
@@ -75,6 +84,15 @@ def create_app(signer: CallbackSigner, signaller: Signaller, max_body_bytes: int
         return JSONResponse({"error": message}, status_code=status)
 
     async def receive(request: Request) -> JSONResponse:
+        # A new trace per callback (MoMo sends no trace context); the URL (a bearer token) is never recorded.
+        with _TRACER.start_as_current_span(
+            "callback", kind=trace.SpanKind.SERVER, attributes={"http.request.method": request.method[:16]}
+        ) as span:
+            response = await _receive(request)
+            span.set_attribute("http.response.status_code", response.status_code)
+            return response
+
+    async def _receive(request: Request) -> JSONResponse:
         if request.method not in _METHODS:
             return reject(405, "wrong_method", "use PUT or POST", method=request.method[:16])
         try:

@@ -12,6 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from momoflow.contract import PROVIDER_CALLBACK_SIGNAL
 from momoflow.models import ProviderCallback
 from momoflow.settings import TemporalSettings
+from momoflow import tracing
 from momoflow.temporal import connect
 
 
@@ -39,7 +40,7 @@ class TemporalSignaller:
         if self._client is None:
             async with self._lock:
                 if self._client is None:
-                    self._client = await connect(self._settings)
+                    self._client = await connect(self._settings, interceptors=tracing.interceptors())
         return self._client
 
     async def deliver(self, workflow_id: str, callback: ProviderCallback) -> Delivery:

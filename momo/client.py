@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from opentelemetry import trace
 from pydantic import TypeAdapter
 
 from momo import metrics
@@ -44,6 +45,8 @@ from momo.tokens import TokenCache
 
 USER_AGENT = "momoflow/0.1"
 _LIST_OF_PREAPPROVALS = TypeAdapter(list[PreApprovalDetails])
+# Resolves to the process's tracer provider when one is installed (momoflow.tracing); a no-op until then.
+_TRACER = trace.get_tracer("momo.client")
 
 
 @dataclass(frozen=True)
@@ -90,15 +93,35 @@ class MomoHttp:
         return f"{self._base_url}/{self.product}{path}"
 
     async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        path = url.removeprefix(self._url(""))  # for the metrics' operation name only
+        path = url.removeprefix(self._url(""))  # for the metrics' and the span's operation name only
+        # One client span per HTTP call. Its attributes are bounded names and codes only: never the
+        # URL (ids, phone numbers), a header (tokens, keys) or an error message (it names the URL).
+        operation = metrics.operation_of(method, path)
+        with _TRACER.start_as_current_span(
+            f"MoMo {operation}",
+            kind=trace.SpanKind.CLIENT,
+            attributes={"http.request.method": method, "momo.operation": operation, "momo.product": self.product},
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            response = await self._send_measured(method, url, path, span, **kwargs)
+            span.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 400:
+                span.set_status(trace.StatusCode.ERROR)
+                span.set_attribute("error.type", str(response.status_code))
+            return response
+
+    async def _send_measured(self, method: str, url: str, path: str, span: trace.Span, **kwargs: Any) -> httpx.Response:
         started = time.perf_counter()
         try:
             response = await self._http.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
             metrics.observe_call(self.product, method, path, "timeout", time.perf_counter() - started)
+            _failed(span, "timeout")
             raise MomoTransientError(f"{method} {url} timed out", code="TIMEOUT") from exc
         except httpx.TransportError as exc:
             metrics.observe_call(self.product, method, path, "network_error", time.perf_counter() - started)
+            _failed(span, "network_error")
             raise MomoTransientError(f"{method} {url} failed: {type(exc).__name__}", code="NETWORK_ERROR") from exc
         metrics.observe_call(self.product, method, path, str(response.status_code), time.perf_counter() - started)
         retry_after = response.headers.get("Retry-After")
@@ -252,6 +275,11 @@ class DisbursementClient(MomoHttp):
 
     async def get_transfer(self, reference_id: str) -> TransferResult:
         return _parse(TransferResult, await self.request("GET", f"/v1_0/transfer/{reference_id}"))
+
+
+def _failed(span: trace.Span, outcome: str) -> None:
+    span.set_status(trace.StatusCode.ERROR)
+    span.set_attribute("error.type", outcome)
 
 
 def _parse(model: type[Any], response: httpx.Response) -> Any:

@@ -16,12 +16,12 @@ line that says which address refused what, and which variable to set.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile
 from temporalio.runtime import Runtime
@@ -148,10 +148,13 @@ async def connect(
     environ: Mapping[str, str] | None = None,
     *,
     runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Client:
     """A client with the pydantic converter and payload encryption, connected as configured (see :func:`plan`).
 
     ``runtime`` is the worker's, carrying the Prometheus exporter; None is the SDK's default.
+    ``interceptors`` apply to the client's calls and to workers built on it (trace propagation,
+    see :mod:`momoflow.tracing`).
     """
     target = plan(settings, codec, environ)
     try:
@@ -159,6 +162,7 @@ async def connect(
             target.address,
             data_converter=with_codec(pydantic_data_converter, target.codec_keys),
             runtime=runtime,
+            interceptors=interceptors,
             **target.connect_kwargs(),
         )
     except RuntimeError as exc:

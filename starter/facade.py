@@ -36,6 +36,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from momoflow import search_attributes as sa
+from momoflow import tracing
 from momoflow.contract import AccountBalance, AccountHolder, PreApprovalEntry
 from momoflow.contract import CANCEL_UPDATE, RESOLVE_UPDATE, STATUS_QUERY, WorkflowType
 from momoflow.models import Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution, TimingOverrides
@@ -326,7 +327,8 @@ class Momoflow:
     @classmethod
     async def connect(cls, temporal: TemporalSettings | None = None, **kwargs: Any) -> Momoflow:
         temporal = temporal or TemporalSettings()
-        return cls(await connect(temporal), temporal, **kwargs)
+        tracing.configure("starter")  # OTEL_* variables; a provider the host installed is kept
+        return cls(await connect(temporal, interceptors=tracing.interceptors()), temporal, **kwargs)
 
     def ui_url(self, workflow_id: str) -> str | None:
         if not self._ui:
