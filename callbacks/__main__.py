@@ -8,9 +8,9 @@ import uvicorn
 
 from callbacks.app import create_app
 from callbacks.signaller import TemporalSignaller
+from momoflow import tracing
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.logging import configure_logging
-from momoflow import tracing
 from momoflow.metrics import server as metrics_server
 from momoflow.settings import CallbackSettings, MissingCodecKey, TemporalSettings
 from momoflow.temporal import TemporalSetupError, plan

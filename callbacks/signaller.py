@@ -9,10 +9,10 @@ from typing import Protocol
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from momoflow import tracing
 from momoflow.contract import PROVIDER_CALLBACK_SIGNAL
 from momoflow.models import ProviderCallback
 from momoflow.settings import TemporalSettings
-from momoflow import tracing
 from momoflow.temporal import connect
 
 
