@@ -19,21 +19,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from momoflow.logging import get_logger
-from sandbox.errors import ApiError, platform_error
-from sandbox import (
-    accounts,
-    collection,
-    control,
-    customer,
-    disbursement,
-    invoices,
-    preapprovals,
-    provisioning,
-    tokens,
-)
-from sandbox.persistence import StateFile
+from sandbox import invoices, preapprovals
+from sandbox.api import accounts, collection, disbursement, provisioning, tokens
+from sandbox.api.error_bodies import ApiError, platform_error
+from sandbox.controls import control_api, customer_api
+from sandbox.instance import SandboxState
 from sandbox.settings import SandboxSettings
-from sandbox.state import SandboxState
+from sandbox.world.persistence import StateFile
 
 log = get_logger("sandbox.app")
 
@@ -91,8 +83,8 @@ def create_app(
             *invoices.routes,
             *disbursement.routes,
             *accounts.routes,
-            *control.routes,
-            *customer.routes,
+            *control_api.routes,
+            *customer_api.routes,
         ],
         exception_handlers={
             ApiError: _answer_api_error,

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sandbox.errors import bad_request
-from sandbox.records import InvoiceInput, PreApprovalInput, TransactionInput
-from sandbox.validation import (
+from sandbox.api.error_bodies import bad_request
+from sandbox.api.input_checks import (
     check_note,
     optional_string,
     parse_amount,
@@ -19,6 +18,7 @@ from sandbox.validation import (
     parse_party,
     required_string,
 )
+from sandbox.world.operations import InvoiceInput, PreApprovalInput, TransactionInput
 
 # Ten years: longer validities are surely a unit mistake, and they keep date arithmetic in range.
 MAX_VALIDITY_S: Final = 10 * 365 * 24 * 3600

@@ -13,11 +13,11 @@ import asyncio
 
 from starlette.requests import Request
 
-from sandbox.auth import require_bearer, require_product_key, require_target_environment
-from sandbox.errors import injected_error
+from sandbox.api.error_bodies import injected_error
+from sandbox.api.gateway import require_bearer, require_product_key, require_target_environment
+from sandbox.instance import SandboxState
 from sandbox.products import Product
-from sandbox.state import SandboxState
-from sandbox.store import IssuedToken
+from sandbox.world.store import IssuedToken
 
 
 async def admit_product_call(request: Request, product: Product, state: SandboxState) -> IssuedToken:

@@ -11,8 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.bodies import parse_invoice, parse_invoice_cancellation
-from sandbox.creation import (
+from sandbox.api.admission import (
     accepted,
     admit_creation,
     begin_creation,
@@ -20,11 +19,12 @@ from sandbox.creation import (
     read_body,
     refuse_reused_reference,
 )
-from sandbox.invoice_flow import start_cancellation, start_invoice
+from sandbox.api.input_checks import require_sandbox_currency
+from sandbox.bodies import parse_invoice, parse_invoice_cancellation
+from sandbox.instance import sandbox_state
 from sandbox.lookup import owned_operation, path_reference_id, status_lookup
-from sandbox.records import Invoice, InvoiceCancellation
-from sandbox.state import sandbox_state
-from sandbox.validation import require_sandbox_currency
+from sandbox.world.invoice import start_cancellation, start_invoice
+from sandbox.world.operations import Invoice, InvoiceCancellation
 
 
 async def create_invoice(request: Request) -> Response:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from sandbox.errors import bad_request, not_found, rate_limited
+from sandbox.api.error_bodies import bad_request, not_found, rate_limited
+from sandbox.api.input_checks import is_uuid4
 from sandbox.guard import admit_product_call
+from sandbox.instance import SandboxState
 from sandbox.products import Product
-from sandbox.records import Operation
-from sandbox.state import SandboxState
-from sandbox.store import IssuedToken
-from sandbox.validation import is_uuid4
+from sandbox.world.operations import Operation
+from sandbox.world.store import IssuedToken
 
 
 def path_reference_id(request: Request, name: str = "reference_id") -> str:

@@ -13,16 +13,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.api.admission import accepted, begin_creation, callback_target
+from sandbox.api.error_bodies import bad_request, platform_error
+from sandbox.api.input_checks import check_party_id, require_sandbox_currency
 from sandbox.bodies import parse_pre_approval
-from sandbox.creation import accepted, begin_creation, callback_target
-from sandbox.errors import bad_request, platform_error
 from sandbox.guard import admit_product_call
+from sandbox.instance import sandbox_state
 from sandbox.lookup import owned_operation, path_reference_id, status_lookup
-from sandbox.preapproval_flow import cancel_pre_approval, start_pre_approval
-from sandbox.records import PreApproval, party_lookup_id
-from sandbox.scenarios import NO_PRE_APPROVALS_LISTED
-from sandbox.state import sandbox_state
-from sandbox.validation import check_party_id, require_sandbox_currency
+from sandbox.world.operations import PreApproval, party_lookup_id
+from sandbox.world.pre_approval import cancel_pre_approval, start_pre_approval
+from sandbox.world.test_numbers import NO_PRE_APPROVALS_LISTED
 
 # Path type → the partyIdType it matches; alias matches a payer id of any type.
 LIST_ID_TYPES: Final[dict[str, str | None]] = {"msisdn": "MSISDN", "email": "EMAIL", "id": "PARTY_CODE", "alias": None}

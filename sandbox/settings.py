@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sandbox.faults import FaultSettings
+from sandbox.controls.faults import FaultSettings
 from sandbox.products import PRODUCTS, Product
 
 

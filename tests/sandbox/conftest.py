@@ -28,8 +28,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.app import create_app
+from sandbox.instance import SandboxState
 from sandbox.settings import SandboxSettings
-from sandbox.state import SandboxState
 
 COLLECTION_KEY = "test-collection-key"
 DISBURSEMENT_KEY = "test-disbursement-key"

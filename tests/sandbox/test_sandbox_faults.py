@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sandbox.faults import FaultInjector, FaultSettings, FaultSettingsError
+from sandbox.controls.faults import FaultInjector, FaultSettings, FaultSettingsError
 
 
 async def test_rate_one_faults_every_product_call_but_not_tokens_or_provisioning(sim):

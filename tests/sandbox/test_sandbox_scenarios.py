@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from sandbox.scenarios import PaymentStatus, Scenario, Timeline, request_to_pay_scenario
+from sandbox.world.test_numbers import PaymentStatus, Scenario, Timeline, request_to_pay_scenario
 
 FAILING_NUMBERS = {
     "46733123450": "INTERNAL_PROCESSING_ERROR",

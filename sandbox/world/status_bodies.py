@@ -12,10 +12,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from sandbox.errors import MESSAGES
-from sandbox.records import Invoice, InvoiceCancellation, Operation, PreApproval, RequestToPay, Transfer
-from sandbox.scenarios import PaymentStatus
+from sandbox.api.error_bodies import MESSAGES
 from sandbox.walltime import WallClock, mtn_datetime
+from sandbox.world.operations import Invoice, InvoiceCancellation, Operation, PreApproval, RequestToPay, Transfer
+from sandbox.world.test_numbers import PaymentStatus
 
 ReasonFormat = Literal["string", "object"]
 

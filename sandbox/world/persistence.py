@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from momoflow.logging import get_logger
-from sandbox.invoice_flow import plan_cancellation, plan_invoice
-from sandbox.payment_flow import plan_request_to_pay, plan_transfer
-from sandbox.preapproval_flow import plan_pre_approval
-from sandbox.records import Invoice, InvoiceCancellation, Operation, PreApproval, RequestToPay, Transfer
-from sandbox.state import SandboxState
-from sandbox.store import ApiUser, IssuedToken
+from sandbox.instance import SandboxState
+from sandbox.world.invoice import plan_cancellation, plan_invoice
+from sandbox.world.operations import Invoice, InvoiceCancellation, Operation, PreApproval, RequestToPay, Transfer
+from sandbox.world.pre_approval import plan_pre_approval
+from sandbox.world.request_to_pay import plan_request_to_pay, plan_transfer
+from sandbox.world.store import ApiUser, IssuedToken
 
 log = get_logger("sandbox.persistence")
 

@@ -1,6 +1,6 @@
 """Input checks that MTN answers with 400, or with 500 for currency and callback host.
 
-Each function raises :class:`sandbox.errors.ApiError` with a message naming
+Each function raises :class:`sandbox.api.error_bodies.ApiError` with a message naming
 the offending header or field, so a client developer sees at once what to fix.
 """
 
@@ -12,8 +12,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from sandbox.errors import bad_request, platform_error
-from sandbox.records import Party
+from sandbox.api.error_bodies import bad_request, platform_error
+from sandbox.world.operations import Party
 
 _UUID4: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.IGNORECASE)
 _ANY_UUID: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)

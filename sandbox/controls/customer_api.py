@@ -17,15 +17,15 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from momoflow.logging import get_logger
+from sandbox.api.error_bodies import not_found, platform_error
 from sandbox.bodies import parse_customer_payment
-from sandbox.customer_page import CUSTOMER_PAGE
-from sandbox.errors import not_found, platform_error
-from sandbox.invoice_flow import pay_invoice
-from sandbox.payment_flow import decide_request_to_pay
-from sandbox.preapproval_flow import decide_pre_approval
-from sandbox.records import Invoice, Operation, PreApproval, RequestToPay, party_lookup_id
-from sandbox.results import Renderer, format_amount, transaction_status
-from sandbox.state import SandboxState, sandbox_state
+from sandbox.controls.customer_page import CUSTOMER_PAGE
+from sandbox.instance import SandboxState, sandbox_state
+from sandbox.world.invoice import pay_invoice
+from sandbox.world.operations import Invoice, Operation, PreApproval, RequestToPay, party_lookup_id
+from sandbox.world.pre_approval import decide_pre_approval
+from sandbox.world.request_to_pay import decide_request_to_pay
+from sandbox.world.status_bodies import Renderer, format_amount, transaction_status
 
 log = get_logger("sandbox.customer")
 

@@ -10,13 +10,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.api.admission import accepted, begin_creation, callback_target
+from sandbox.api.input_checks import require_sandbox_currency
 from sandbox.bodies import parse_request_to_pay
-from sandbox.creation import accepted, begin_creation, callback_target
+from sandbox.instance import sandbox_state
 from sandbox.lookup import status_lookup
-from sandbox.payment_flow import start_request_to_pay
-from sandbox.records import RequestToPay
-from sandbox.state import sandbox_state
-from sandbox.validation import require_sandbox_currency
+from sandbox.world.operations import RequestToPay
+from sandbox.world.request_to_pay import start_request_to_pay
 
 
 async def create_request_to_pay(request: Request) -> Response:

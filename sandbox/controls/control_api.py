@@ -9,8 +9,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from momoflow.logging import get_logger
-from sandbox.faults import FaultSettingsError
-from sandbox.state import sandbox_state
+from sandbox.controls.faults import FaultSettingsError
+from sandbox.instance import sandbox_state
 
 log = get_logger("sandbox.control")
 

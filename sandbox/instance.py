@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from momoflow.logging import get_logger
-from sandbox.faults import FaultInjector
-from sandbox.ledger import Ledger
-from sandbox.lifecycle import Lifecycle
-from sandbox.notifier import CallbackNotifier
+from sandbox.controls.faults import FaultInjector
+from sandbox.controls.stats import SandboxStats
 from sandbox.ratelimit import RollingWindowLimiter
-from sandbox.results import Renderer
 from sandbox.settings import SandboxSettings
-from sandbox.stats import SandboxStats
-from sandbox.store import ApiUser, SandboxStore
 from sandbox.walltime import WallClock
+from sandbox.world.callback_delivery import CallbackNotifier
+from sandbox.world.ledger import Ledger
+from sandbox.world.lifecycle import Lifecycle
+from sandbox.world.status_bodies import Renderer
+from sandbox.world.store import ApiUser, SandboxStore
 
 log = get_logger("sandbox.state")
 

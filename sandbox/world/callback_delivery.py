@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from momoflow.logging import get_logger
-from sandbox.faults import FaultInjector
-from sandbox.stats import SandboxStats
+from sandbox.controls.faults import FaultInjector
+from sandbox.controls.stats import SandboxStats
 
 CALLBACK_HEADERS: Final = {
     "Content-Type": "application/json; charset=utf-8",

@@ -4,7 +4,7 @@ Every operation is created under the client's X-Reference-Id and moves from
 PENDING to one final status exactly once; what differs is the request it
 carries and the extra facts a status body needs (payment reference, expiry…).
 Records are mutable because customers and timers change them after creation;
-only :mod:`sandbox.lifecycle` does so.
+only :mod:`sandbox.world.lifecycle` does so.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import ClassVar, Literal
 
 from momoflow.masking import mask_msisdn
-from sandbox.scenarios import FINAL_STATUSES, PaymentStatus
+from sandbox.world.test_numbers import FINAL_STATUSES, PaymentStatus
 
 CallbackMethod = Literal["POST", "PUT"]
 

@@ -11,11 +11,11 @@ NOT_ALLOWED if not.
 from __future__ import annotations
 
 from momoflow.logging import get_logger
-from sandbox.lifecycle import Lifecycle
-from sandbox.records import Invoice, InvoiceCancellation, InvoiceInput
-from sandbox.results import format_amount
-from sandbox.scenarios import PaymentStatus, invoice_payer_pays
-from sandbox.store import new_numeric_id
+from sandbox.world.lifecycle import Lifecycle
+from sandbox.world.operations import Invoice, InvoiceCancellation, InvoiceInput
+from sandbox.world.status_bodies import format_amount
+from sandbox.world.store import new_numeric_id
+from sandbox.world.test_numbers import PaymentStatus, invoice_payer_pays
 
 log = get_logger("sandbox.invoices")
 

@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
-from sandbox.errors import invalid_access_token, invalid_subscription_key, login_failed, target_environment_forbidden
+from sandbox.api.error_bodies import invalid_access_token, invalid_subscription_key, login_failed, target_environment_forbidden
 from sandbox.products import TARGET_ENVIRONMENT, Product
-from sandbox.store import ApiUser, IssuedToken, SandboxStore
+from sandbox.world.store import ApiUser, IssuedToken, SandboxStore
 
 SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key"
 SUBSCRIPTION_KEY_QUERY = "subscription-key"  # the alternative MTN's API gateway also accepts

@@ -14,12 +14,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from momoflow.logging import get_logger
-from sandbox.auth import product_of_key
-from sandbox.errors import already_exists, bad_request, not_found
+from sandbox.api.error_bodies import already_exists, bad_request, not_found
+from sandbox.api.gateway import product_of_key
+from sandbox.api.input_checks import is_uuid4, parse_json_object, require_reference_id
+from sandbox.instance import SandboxState, sandbox_state
 from sandbox.products import TARGET_ENVIRONMENT
-from sandbox.state import SandboxState, sandbox_state
-from sandbox.store import AlreadyExistsError, ApiUser
-from sandbox.validation import is_uuid4, parse_json_object, require_reference_id
+from sandbox.world.store import AlreadyExistsError, ApiUser
 
 log = get_logger("sandbox.provisioning")
 

@@ -80,7 +80,7 @@ def request_to_pay_scenario(party_id_type: str, party_id: str) -> Scenario:
 
 
 # Transfers key on the payee, with MTN's mapping shifted from 455 on. A transfer
-# that succeeds still needs the disbursement account to cover it (see sandbox.payment_flow).
+# that succeeds still needs the disbursement account to cover it (see sandbox.world.request_to_pay).
 TRANSFER_TEST_NUMBERS: Final[dict[str, Scenario]] = {
     "46733123450": _failing("Failed", "INTERNAL_PROCESSING_ERROR"),
     "46733123451": _failing("Rejected", "APPROVAL_REJECTED"),

@@ -14,10 +14,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from momoflow.logging import get_logger
-from sandbox.auth import authenticate_api_user, mint_access_token, require_product_key
+from sandbox.api.gateway import authenticate_api_user, mint_access_token, require_product_key
+from sandbox.instance import sandbox_state
 from sandbox.products import PRODUCTS, Product
-from sandbox.state import sandbox_state
-from sandbox.store import IssuedToken
+from sandbox.world.store import IssuedToken
 
 log = get_logger("sandbox.token")
 

@@ -1,6 +1,6 @@
 """The customer's phone as one self-contained web page (no external assets).
 
-It only calls the JSON endpoints of :mod:`sandbox.customer`, so what a human
+It only calls the JSON endpoints of :mod:`sandbox.controls.customer_api`, so what a human
 clicks is exactly what a test does. All text from the server is inserted with
 ``textContent``, never as markup.
 """

@@ -14,13 +14,13 @@ from collections.abc import Callable
 
 from momoflow.logging import get_logger
 from sandbox.agenda import Action, Agenda
-from sandbox.ledger import Ledger
-from sandbox.notifier import CallbackNotifier
-from sandbox.records import Operation
-from sandbox.results import Renderer
-from sandbox.scenarios import PaymentStatus
 from sandbox.settings import SandboxSettings
-from sandbox.store import SandboxStore
+from sandbox.world.callback_delivery import CallbackNotifier
+from sandbox.world.ledger import Ledger
+from sandbox.world.operations import Operation
+from sandbox.world.status_bodies import Renderer
+from sandbox.world.store import SandboxStore
+from sandbox.world.test_numbers import PaymentStatus
 
 log = get_logger("sandbox.lifecycle")
 

@@ -5,16 +5,16 @@ approval after ``approval_delay_s``, or only by hand when ``auto_decide`` is
 off, expiring unanswered after ``approval_timeout_s``). Once approved the
 mandate is active from then until creation + validityTime, unless the
 partner cancels it; while active, that partner's requests-to-pay from this
-payer succeed at once (see :mod:`sandbox.payment_flow`).
+payer succeed at once (see :mod:`sandbox.world.request_to_pay`).
 """
 
 from __future__ import annotations
 
 from momoflow.logging import get_logger
-from sandbox.lifecycle import Lifecycle
-from sandbox.records import Party, PreApproval, PreApprovalInput
-from sandbox.scenarios import SUCCESS, PaymentStatus, Timeline, pre_approval_scenario
-from sandbox.store import SandboxStore
+from sandbox.world.lifecycle import Lifecycle
+from sandbox.world.operations import Party, PreApproval, PreApprovalInput
+from sandbox.world.store import SandboxStore
+from sandbox.world.test_numbers import SUCCESS, PaymentStatus, Timeline, pre_approval_scenario
 
 log = get_logger("sandbox.preapprovals")
 

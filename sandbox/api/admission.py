@@ -15,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from momoflow.logging import get_logger
-from sandbox.errors import already_exists, injected_error
+from sandbox.api.error_bodies import already_exists, injected_error
+from sandbox.api.input_checks import require_matching_callback_host, require_reference_id
 from sandbox.guard import admit_product_call
+from sandbox.instance import SandboxState
 from sandbox.products import Product
-from sandbox.state import SandboxState
-from sandbox.store import ApiUser, IssuedToken
-from sandbox.validation import require_matching_callback_host, require_reference_id
+from sandbox.world.store import ApiUser, IssuedToken
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """In-memory state: API users, access tokens and operations.
 
 Nothing survives a restart unless a state file is configured (see
-:mod:`sandbox.persistence`); MTN's sandbox promises nothing more. The
+:mod:`sandbox.world.persistence`); MTN's sandbox promises nothing more. The
 store only keeps and finds records; deciding who may see what is the job of
 the callers. Reference ids share one namespace across every kind of
 operation and every API user, so a reused X-Reference-Id is always a 409.
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sandbox.products import Product
-from sandbox.records import Invoice, Operation, PreApproval, RequestToPay, party_lookup_id
+from sandbox.world.operations import Invoice, Operation, PreApproval, RequestToPay, party_lookup_id
 
 
 class AlreadyExistsError(KeyError):

@@ -12,12 +12,12 @@ transfer falls due.
 from __future__ import annotations
 
 from momoflow.logging import get_logger
-from sandbox.lifecycle import Lifecycle
-from sandbox.preapproval_flow import active_pre_approval
-from sandbox.records import RequestToPay, TransactionInput, Transfer
-from sandbox.results import format_amount
-from sandbox.scenarios import SUCCESS, PaymentStatus, Scenario, Timeline, request_to_pay_scenario, transfer_scenario
-from sandbox.store import new_numeric_id
+from sandbox.world.lifecycle import Lifecycle
+from sandbox.world.operations import RequestToPay, TransactionInput, Transfer
+from sandbox.world.pre_approval import active_pre_approval
+from sandbox.world.status_bodies import format_amount
+from sandbox.world.store import new_numeric_id
+from sandbox.world.test_numbers import SUCCESS, PaymentStatus, Scenario, Timeline, request_to_pay_scenario, transfer_scenario
 
 log = get_logger("sandbox.payments")
 
