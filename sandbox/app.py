@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from momoflow.logging import get_logger
-from sandbox import invoices, preapprovals
 from sandbox.api import accounts, collection, disbursement, provisioning, tokens
 from sandbox.api.error_bodies import ApiError, platform_error
 from sandbox.controls import control_api, customer_api
@@ -79,8 +78,6 @@ def create_app(
             *provisioning.routes,
             *tokens.routes,
             *collection.routes,
-            *preapprovals.routes,
-            *invoices.routes,
             *disbursement.routes,
             *accounts.routes,
             *control_api.routes,

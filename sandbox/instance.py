@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from momoflow.logging import get_logger
+from sandbox.api.gateway import RollingWindowLimiter
 from sandbox.controls.faults import FaultInjector
 from sandbox.controls.stats import SandboxStats
-from sandbox.ratelimit import RollingWindowLimiter
 from sandbox.settings import SandboxSettings
-from sandbox.walltime import WallClock
 from sandbox.world.callback_delivery import CallbackNotifier
 from sandbox.world.ledger import Ledger
 from sandbox.world.lifecycle import Lifecycle
-from sandbox.world.status_bodies import Renderer
+from sandbox.world.status_bodies import Renderer, WallClock
 from sandbox.world.store import ApiUser, SandboxStore
 
 log = get_logger("sandbox.state")

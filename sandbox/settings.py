@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sandbox.controls.faults import FaultSettings
-from sandbox.products import PRODUCTS, Product
+
+# The MoMo products the simulator knows. An API user, a token and a subscription key each
+# belong to exactly one; keeping the list in one place keeps routes and counters in step.
+Product = Literal["collection", "disbursement"]
+PRODUCTS: Final[tuple[Product, ...]] = ("collection", "disbursement")
+
+TARGET_ENVIRONMENT: Final = "sandbox"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 The balance is the calling API user's account for the product in the path
 (see :mod:`sandbox.world.ledger`). Account-holder checks answer from MTN's test
-values (see :mod:`sandbox.holders`); anybody else is an active holder named
+values (see :mod:`sandbox.world.test_numbers`); anybody else is an active holder named
 "Sand Box", which is what the live sandbox says about arbitrary numbers.
 """
 
@@ -15,14 +15,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.api.admission import admit_product_call
 from sandbox.api.error_bodies import bad_request, platform_error
 from sandbox.api.input_checks import SANDBOX_CURRENCY, check_party_id, require_sandbox_currency
-from sandbox.guard import admit_product_call
-from sandbox.holders import HOLDER_ERRORS, HolderOutcome, holder_outcome
 from sandbox.instance import sandbox_state
-from sandbox.products import PRODUCTS, Product
+from sandbox.settings import PRODUCTS, Product
 from sandbox.world.ledger import format_balance
 from sandbox.world.status_bodies import SANDBOX_FAMILY_NAME, SANDBOX_GIVEN_NAME
+from sandbox.world.test_numbers import HOLDER_ERRORS, HolderOutcome, holder_outcome
 
 Handler = Callable[[Request], Awaitable[Response]]
 

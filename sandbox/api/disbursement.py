@@ -11,13 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.api.admission import accepted, begin_creation, callback_target
-from sandbox.api.input_checks import require_sandbox_currency
-from sandbox.bodies import parse_transfer
+from sandbox.api.admission import accepted, begin_creation, callback_target, status_lookup
+from sandbox.api.input_checks import parse_transfer, require_sandbox_currency
 from sandbox.instance import sandbox_state
-from sandbox.lookup import status_lookup
 from sandbox.world.operations import Transfer
-from sandbox.world.request_to_pay import start_transfer
+from sandbox.world.transfer import start_transfer
 
 
 async def create_transfer(request: Request) -> Response:

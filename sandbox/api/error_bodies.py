@@ -16,32 +16,13 @@ from typing import Final
 
 from starlette.responses import JSONResponse, Response
 
+from sandbox.world.status_bodies import MESSAGES
+
 INVALID_SUBSCRIPTION_KEY: Final = (
     "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."
 )
 INVALID_ACCESS_TOKEN: Final = "Access denied due to invalid or expired access token."
 RATE_LIMITED: Final = "Rate limit is exceeded. Try again in 1 seconds."
-
-# Wording for each platform code; measured or official where MTN published one.
-MESSAGES: Final[Mapping[str, str]] = {
-    "RESOURCE_ALREADY_EXIST": "Duplicated reference id. Creation of resource failed.",
-    "RESOURCE_NOT_FOUND": "Requested resource was not found.",
-    "NOT_ALLOWED_TARGET_ENVIRONMENT": "Access to target environment is forbidden.",
-    "INVALID_CALLBACK_URL_HOST": "Callback URL does not match the configured value.",
-    "INVALID_CURRENCY": "Currency not supported.",
-    "INTERNAL_PROCESSING_ERROR": "An internal error occurred while processing.",
-    "SERVICE_UNAVAILABLE": "Service unavailable.",
-    "APPROVAL_REJECTED": "The payer rejected the request.",
-    "EXPIRED": "The payer did not approve the request before it expired.",
-    "PAYER_NOT_FOUND": "Payer does not exist.",
-    "PAYEE_NOT_ALLOWED_TO_RECEIVE": "The payee is unable to receive funds.",
-    "NOT_ALLOWED": "The partner is not allowed to perform this operation.",
-    "COULD_NOT_PERFORM_TRANSACTION": "The payer did not confirm the transaction in time.",
-    "NOT_ENOUGH_FUNDS": "The payer does not have enough funds.",
-    "PAYER_LIMIT_REACHED": "The payer's limit has been breached.",
-    "PAYEE_NOT_FOUND": "Payee does not exist.",
-    "TRANSACTION_CANCELED": "The transaction was cancelled.",
-}
 
 
 class ApiError(Exception):

@@ -1,9 +1,13 @@
-"""The three credentials of the MoMo API: subscription key, Basic API user, Bearer token.
+"""What MTN's API gateway enforces: subscription key, Basic API user, Bearer token, rate limit.
 
 The subscription key is checked by MTN's API gateway before anything else,
 which is why a bad key gets the gateway's ``{"statusCode"}`` body even on the
 token endpoint. Tokens are opaque to clients but look like MTN's JWTs, and
 each is bound to one API user and one product.
+
+MTN caps status GETs at about ten per second per credential; a client that
+polls harder must cope with 429. A rolling window (not a fixed tick) lets a
+test produce the 429 deterministically with a burst.
 """
 
 from __future__ import annotations
@@ -12,15 +16,22 @@ import base64
 import binascii
 import hmac
 import json
+import math
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
-from sandbox.api.error_bodies import invalid_access_token, invalid_subscription_key, login_failed, target_environment_forbidden
-from sandbox.products import TARGET_ENVIRONMENT, Product
+from sandbox.api.error_bodies import (
+    invalid_access_token,
+    invalid_subscription_key,
+    login_failed,
+    target_environment_forbidden,
+)
+from sandbox.settings import TARGET_ENVIRONMENT, Product
 from sandbox.world.store import ApiUser, IssuedToken, SandboxStore
 
 SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key"
@@ -120,3 +131,29 @@ def require_target_environment(request: Request) -> None:
     """The sandbox serves only ``X-Target-Environment: sandbox``; MTN answers others with 500."""
     if request.headers.get("X-Target-Environment", "").strip() != TARGET_ENVIRONMENT:
         raise target_environment_forbidden()
+
+
+WINDOW_S = 1.0
+
+
+class RollingWindowLimiter:
+    """Admits at most ``max(1, floor(limit_per_s))`` calls per key in any one-second window.
+
+    Refused calls are not recorded, so a caller that backs off for a second
+    always gets through again.
+    """
+
+    def __init__(self, limit_per_s: float, clock: Callable[[], float]) -> None:
+        self._capacity = max(1, math.floor(limit_per_s))
+        self._clock = clock
+        self._calls: dict[str, deque[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        now = self._clock()
+        calls = self._calls.setdefault(key, deque())
+        while calls and calls[0] <= now - WINDOW_S:
+            calls.popleft()
+        if len(calls) >= self._capacity:
+            return False
+        calls.append(now)
+        return True

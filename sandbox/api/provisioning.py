@@ -18,7 +18,7 @@ from sandbox.api.error_bodies import already_exists, bad_request, not_found
 from sandbox.api.gateway import product_of_key
 from sandbox.api.input_checks import is_uuid4, parse_json_object, require_reference_id
 from sandbox.instance import SandboxState, sandbox_state
-from sandbox.products import TARGET_ENVIRONMENT
+from sandbox.settings import TARGET_ENVIRONMENT
 from sandbox.world.store import AlreadyExistsError, ApiUser
 
 log = get_logger("sandbox.provisioning")

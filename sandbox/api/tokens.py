@@ -16,7 +16,7 @@ from starlette.routing import Route
 from momoflow.logging import get_logger
 from sandbox.api.gateway import authenticate_api_user, mint_access_token, require_product_key
 from sandbox.instance import sandbox_state
-from sandbox.products import PRODUCTS, Product
+from sandbox.settings import PRODUCTS, Product
 from sandbox.world.store import IssuedToken
 
 log = get_logger("sandbox.token")

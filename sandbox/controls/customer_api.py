@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from momoflow.logging import get_logger
 from sandbox.api.error_bodies import not_found, platform_error
-from sandbox.bodies import parse_customer_payment
+from sandbox.api.input_checks import parse_customer_payment
 from sandbox.controls.customer_page import CUSTOMER_PAGE
 from sandbox.instance import SandboxState, sandbox_state
 from sandbox.world.invoice import pay_invoice

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.products import PRODUCTS
+from sandbox.settings import PRODUCTS
 
 
 @dataclass

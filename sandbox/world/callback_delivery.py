@@ -5,7 +5,7 @@ sent with POST and v2 ones with PUT, as MTN's specification describes. Like
 MTN's sandbox as documented, a callback is sent once and never retried; a
 failed delivery is logged and counted, never raised.
 
-The sandbox computes its world lazily (see :mod:`sandbox.agenda`), so when a
+The sandbox computes its world lazily (see :mod:`sandbox.world.lifecycle`), so when a
 callback depends on a moment nobody asks about, :meth:`CallbackNotifier.wake_at`
 keeps a timer that moves the world forward at that moment. Timers and
 deliveries both count as :attr:`CallbackNotifier.pending`.

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from momoflow.logging import get_logger
 from sandbox.world.lifecycle import Lifecycle
-from sandbox.world.operations import Invoice, InvoiceCancellation, InvoiceInput
+from sandbox.world.operations import Invoice, InvoiceCancellation, InvoiceInput, OperationStatus
 from sandbox.world.status_bodies import format_amount
 from sandbox.world.store import new_numeric_id
-from sandbox.world.test_numbers import PaymentStatus, invoice_payer_pays
+from sandbox.world.test_numbers import invoice_payer_pays
 
 log = get_logger("sandbox.invoices")
 
@@ -69,7 +69,7 @@ def plan_invoice(life: Lifecycle, invoice: Invoice) -> bool:
 def pay_invoice(life: Lifecycle, invoice: Invoice, at: float | None = None) -> None:
     """The intended payer pays; the caller checked the invoice is open."""
     life.ledger.credit(invoice.api_user_id, "collection", invoice.request.amount)
-    life.finish(invoice, PaymentStatus.SUCCESSFUL, life.now() if at is None else at)
+    life.finish(invoice, OperationStatus.SUCCESSFUL, life.now() if at is None else at)
 
 
 def _pay_by_itself(life: Lifecycle, invoice: Invoice, at: float) -> None:
@@ -79,7 +79,7 @@ def _pay_by_itself(life: Lifecycle, invoice: Invoice, at: float) -> None:
 
 def _expire(life: Lifecycle, invoice: Invoice, at: float) -> None:
     if not invoice.is_final:
-        life.finish(invoice, PaymentStatus.FAILED, at, "EXPIRED", EXPIRED_MESSAGE)
+        life.finish(invoice, OperationStatus.FAILED, at, "EXPIRED", EXPIRED_MESSAGE)
 
 
 def start_cancellation(
@@ -119,7 +119,7 @@ def plan_cancellation(life: Lifecycle, cancellation: InvoiceCancellation, invoic
 
 def _carry_out(life: Lifecycle, cancellation: InvoiceCancellation, invoice: Invoice, at: float) -> None:
     if invoice.is_final:
-        life.finish(cancellation, PaymentStatus.FAILED, at, "NOT_ALLOWED", NOT_OPEN_MESSAGE)
+        life.finish(cancellation, OperationStatus.FAILED, at, "NOT_ALLOWED", NOT_OPEN_MESSAGE)
         return
-    life.finish(invoice, PaymentStatus.FAILED, at, "TRANSACTION_CANCELED", CANCELLED_MESSAGE)
-    life.finish(cancellation, PaymentStatus.SUCCESSFUL, at)
+    life.finish(invoice, OperationStatus.FAILED, at, "TRANSACTION_CANCELED", CANCELLED_MESSAGE)
+    life.finish(cancellation, OperationStatus.SUCCESSFUL, at)

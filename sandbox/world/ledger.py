@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from sandbox.products import PRODUCTS, Product
+from sandbox.settings import PRODUCTS, Product
 
 
 def format_balance(amount: Decimal) -> str:

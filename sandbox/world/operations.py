@@ -11,10 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar, Literal
+from enum import StrEnum
+from typing import ClassVar, Final, Literal
 
 from momoflow.masking import mask_msisdn
-from sandbox.world.test_numbers import FINAL_STATUSES, PaymentStatus
+
+
+class OperationStatus(StrEnum):
+    """The status MTN reports for an operation (not momoflow's own payment status)."""
+
+    CREATED = "CREATED"
+    PENDING = "PENDING"
+    SUCCESSFUL = "SUCCESSFUL"
+    FAILED = "FAILED"
+
+
+FINAL_STATUSES: Final = frozenset({OperationStatus.SUCCESSFUL, OperationStatus.FAILED})
+
 
 CallbackMethod = Literal["POST", "PUT"]
 
@@ -91,7 +104,7 @@ class Operation:
     api_user_id: str
     created_at: float  # sandbox clock
     callback_url: str | None = field(default=None, repr=False)
-    status: PaymentStatus = PaymentStatus.PENDING  # PENDING until final; CREATED is derived when rendering
+    status: OperationStatus = OperationStatus.PENDING  # PENDING until final; CREATED is derived when rendering
     reason: str | None = None  # failure code, only when FAILED
     reason_message: str | None = None  # wording when the generic one would mislead
     finished_at: float | None = None
@@ -103,11 +116,11 @@ class Operation:
     def owned_by(self, api_user_id: str) -> bool:
         return self.api_user_id.lower() == api_user_id.lower()
 
-    def finish(self, status: PaymentStatus, at: float, reason: str | None = None, message: str | None = None) -> None:
+    def finish(self, status: OperationStatus, at: float, reason: str | None = None, message: str | None = None) -> None:
         if self.is_final:
             raise RuntimeError(f"{self.kind} {self.reference_id} is already {self.status}")
         self.status, self.finished_at = status, at
-        if status is PaymentStatus.FAILED:
+        if status is OperationStatus.FAILED:
             self.reason, self.reason_message = reason, message
 
 
@@ -145,7 +158,7 @@ class PreApproval(Operation):
 
     def is_active_at(self, now: float) -> bool:
         """Approved, not cancelled and not expired: the partner may debit without asking."""
-        return self.status is PaymentStatus.SUCCESSFUL and self.cancelled_at is None and now < self.expires_at
+        return self.status is OperationStatus.SUCCESSFUL and self.cancelled_at is None and now < self.expires_at
 
 
 @dataclass(eq=False, kw_only=True)

@@ -30,8 +30,9 @@ from sandbox.instance import SandboxState
 from sandbox.world.invoice import plan_cancellation, plan_invoice
 from sandbox.world.operations import Invoice, InvoiceCancellation, Operation, PreApproval, RequestToPay, Transfer
 from sandbox.world.pre_approval import plan_pre_approval
-from sandbox.world.request_to_pay import plan_request_to_pay, plan_transfer
+from sandbox.world.request_to_pay import plan_request_to_pay
 from sandbox.world.store import ApiUser, IssuedToken
+from sandbox.world.transfer import plan_transfer
 
 log = get_logger("sandbox.persistence")
 

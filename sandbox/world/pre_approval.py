@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from momoflow.logging import get_logger
 from sandbox.world.lifecycle import Lifecycle
-from sandbox.world.operations import Party, PreApproval, PreApprovalInput
+from sandbox.world.operations import OperationStatus, Party, PreApproval, PreApprovalInput
 from sandbox.world.store import SandboxStore
-from sandbox.world.test_numbers import SUCCESS, PaymentStatus, Timeline, pre_approval_scenario
+from sandbox.world.test_numbers import SUCCESS, Timeline, pre_approval_scenario
 
 log = get_logger("sandbox.preapprovals")
 
@@ -51,7 +51,7 @@ def plan_pre_approval(life: Lifecycle, approval: PreApproval) -> str:
         return "WaitsForCustomer"
     final_at = Timeline.plan(scenario, approval.created_at, settings.approval_delay_s, settings.delayed_approval_s).final_at
     if final_at is not None:
-        approve = scenario.outcome is PaymentStatus.SUCCESSFUL
+        approve = scenario.outcome is OperationStatus.SUCCESSFUL
         life.plan(final_at, lambda at: _conclude(life, approval, approve, at, scenario.reason), approval)
     return scenario.name
 
@@ -65,14 +65,14 @@ def _conclude(life: Lifecycle, approval: PreApproval, approve: bool, at: float, 
     if approval.is_final:  # the customer answered first
         return
     if approve:
-        life.finish(approval, PaymentStatus.SUCCESSFUL, at)
+        life.finish(approval, OperationStatus.SUCCESSFUL, at)
     else:
-        life.finish(approval, PaymentStatus.FAILED, at, reason)
+        life.finish(approval, OperationStatus.FAILED, at, reason)
 
 
 def _time_out(life: Lifecycle, approval: PreApproval, at: float) -> None:
     if not approval.is_final:
-        life.finish(approval, PaymentStatus.FAILED, at, "EXPIRED")
+        life.finish(approval, OperationStatus.FAILED, at, "EXPIRED")
 
 
 def cancel_pre_approval(life: Lifecycle, approval: PreApproval) -> None:

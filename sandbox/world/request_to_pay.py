@@ -1,23 +1,21 @@
-"""Request-to-pay and transfer: from acceptance to SUCCESSFUL or FAILED.
+"""Request-to-pay: from acceptance to SUCCESSFUL or FAILED.
 
 A request-to-pay waits for its payer: a test number's scripted answer, an
 ordinary payer's approval after ``approval_delay_s`` (unless ``auto_decide``
 is off, when only the customer side decides and silence times out), or no
 wait at all when the payer has an active pre-approval for this partner.
-A transfer has no customer decision: the payee's test number decides, and
-otherwise the partner's disbursement account must cover the amount when the
-transfer falls due.
+A SUCCESSFUL request-to-pay credits the partner's collection account.
 """
 
 from __future__ import annotations
 
 from momoflow.logging import get_logger
 from sandbox.world.lifecycle import Lifecycle
-from sandbox.world.operations import RequestToPay, TransactionInput, Transfer
+from sandbox.world.operations import OperationStatus, RequestToPay, TransactionInput
 from sandbox.world.pre_approval import active_pre_approval
 from sandbox.world.status_bodies import format_amount
 from sandbox.world.store import new_numeric_id
-from sandbox.world.test_numbers import SUCCESS, PaymentStatus, Scenario, Timeline, request_to_pay_scenario, transfer_scenario
+from sandbox.world.test_numbers import SUCCESS, Timeline, request_to_pay_scenario
 
 log = get_logger("sandbox.payments")
 
@@ -71,7 +69,7 @@ def plan_request_to_pay(life: Lifecycle, payment: RequestToPay) -> str:
         return "WaitsForCustomer"
     timeline = Timeline.plan(scenario, payment.created_at, settings.approval_delay_s, settings.delayed_approval_s)
     if timeline.final_at is not None:
-        approve = scenario.outcome is PaymentStatus.SUCCESSFUL
+        approve = scenario.outcome is OperationStatus.SUCCESSFUL
         life.plan(timeline.final_at, lambda at: _conclude_payment(life, payment, approve, at, scenario.reason), payment)
     return scenario.name
 
@@ -88,63 +86,11 @@ def _conclude_payment(
         return
     if approve:
         life.ledger.credit(payment.api_user_id, "collection", payment.request.amount)
-        life.finish(payment, PaymentStatus.SUCCESSFUL, at)
+        life.finish(payment, OperationStatus.SUCCESSFUL, at)
     else:
-        life.finish(payment, PaymentStatus.FAILED, at, reason)
+        life.finish(payment, OperationStatus.FAILED, at, reason)
 
 
 def _time_out(life: Lifecycle, payment: RequestToPay, at: float) -> None:
     if not payment.is_final:
-        life.finish(payment, PaymentStatus.FAILED, at, TIMED_OUT)
-
-
-def start_transfer(
-    life: Lifecycle, reference_id: str, api_user_id: str, request: TransactionInput, callback_url: str | None
-) -> Transfer:
-    """Store the transfer and plan its outcome; the money moves only when it falls due."""
-    settings = life.settings
-    now = life.now()
-    scenario = transfer_scenario(request.party.party_id_type, request.party.party_id)
-    timeline = Timeline.plan(scenario, now, settings.approval_delay_s, settings.delayed_approval_s)
-    transfer = Transfer(
-        reference_id=reference_id,
-        api_user_id=api_user_id,
-        created_at=now,
-        callback_url=callback_url,
-        request=request,
-        pending_from=timeline.pending_from,
-        financial_transaction_id=new_numeric_id(),
-    )
-    life.store.add_operation(transfer)
-    plan_transfer(life, transfer)
-    log.info(
-        "transfer_accepted",
-        reference_id=reference_id,
-        api_user_id=api_user_id,
-        amount=format_amount(request.amount),
-        currency=request.currency,
-        payee_masked=request.party.masked(),
-        scenario=scenario.name,
-        has_callback=callback_url is not None,
-    )
-    return transfer
-
-
-def plan_transfer(life: Lifecycle, transfer: Transfer) -> None:
-    """Plan a pending transfer's outcome from its creation (also after a restart)."""
-    settings = life.settings
-    scenario = transfer_scenario(transfer.request.party.party_id_type, transfer.request.party.party_id)
-    timeline = Timeline.plan(scenario, transfer.created_at, settings.approval_delay_s, settings.delayed_approval_s)
-    if timeline.final_at is not None:
-        life.plan(timeline.final_at, lambda at: _conclude_transfer(life, transfer, scenario, at), transfer)
-
-
-def _conclude_transfer(life: Lifecycle, transfer: Transfer, scenario: Scenario, at: float) -> None:
-    if transfer.is_final:
-        return
-    if scenario.outcome is PaymentStatus.FAILED:
-        life.finish(transfer, PaymentStatus.FAILED, at, scenario.reason)
-    elif life.ledger.try_debit(transfer.api_user_id, "disbursement", transfer.request.amount):
-        life.finish(transfer, PaymentStatus.SUCCESSFUL, at)
-    else:
-        life.finish(transfer, PaymentStatus.FAILED, at, "NOT_ENOUGH_FUNDS")
+        life.finish(payment, OperationStatus.FAILED, at, TIMED_OUT)

@@ -1,27 +1,76 @@
-"""Status bodies, shared by the status GETs and the callbacks.
+"""Status bodies, shared by the status GETs and the callbacks, and the dates they carry.
 
 MTN sends a callback with the same object its GET returns, so both are
 rendered here and cannot drift apart. v1 operations (request-to-pay,
 transfer) carry ``reason`` as configured (the live sandbox sends a bare
 string); v2 operations (pre-approval, invoice, cancellation) always carry an
 ``{code, message}`` object.
+
+Dates follow the sandbox's monotonic clock (a hand-driven one in tests):
+the calendar is anchored to that clock once, so an expiry computed as
+"creation + validity" stays exact and moves when a test advances the clock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from sandbox.api.error_bodies import MESSAGES
-from sandbox.walltime import WallClock, mtn_datetime
-from sandbox.world.operations import Invoice, InvoiceCancellation, Operation, PreApproval, RequestToPay, Transfer
-from sandbox.world.test_numbers import PaymentStatus
+from sandbox.world.operations import (
+    Invoice,
+    InvoiceCancellation,
+    Operation,
+    OperationStatus,
+    PreApproval,
+    RequestToPay,
+    Transfer,
+)
 
 ReasonFormat = Literal["string", "object"]
 
 # The sandbox's one account holder, as its basicuserinfo and invoice payee names show.
 SANDBOX_GIVEN_NAME: Final = "Sand"
 SANDBOX_FAMILY_NAME: Final = "Box"
+
+
+class WallClock:
+    """Maps sandbox instants (monotonic seconds) to UTC date-times."""
+
+    def __init__(self, clock: Callable[[], float], origin: datetime | None = None) -> None:
+        self._instant0 = clock()
+        self._wall0 = origin or datetime.now(UTC)
+
+    def at(self, instant: float) -> datetime:
+        return self._wall0 + timedelta(seconds=instant - self._instant0)
+
+
+def mtn_datetime(moment: datetime) -> str:
+    """``2024-11-10T17:36:25.698``: UTC, milliseconds, no zone suffix, as MTN writes expiries."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+# Wording for each platform code; measured or official where MTN published one.
+MESSAGES: Final[Mapping[str, str]] = {
+    "RESOURCE_ALREADY_EXIST": "Duplicated reference id. Creation of resource failed.",
+    "RESOURCE_NOT_FOUND": "Requested resource was not found.",
+    "NOT_ALLOWED_TARGET_ENVIRONMENT": "Access to target environment is forbidden.",
+    "INVALID_CALLBACK_URL_HOST": "Callback URL does not match the configured value.",
+    "INVALID_CURRENCY": "Currency not supported.",
+    "INTERNAL_PROCESSING_ERROR": "An internal error occurred while processing.",
+    "SERVICE_UNAVAILABLE": "Service unavailable.",
+    "APPROVAL_REJECTED": "The payer rejected the request.",
+    "EXPIRED": "The payer did not approve the request before it expired.",
+    "PAYER_NOT_FOUND": "Payer does not exist.",
+    "PAYEE_NOT_ALLOWED_TO_RECEIVE": "The payee is unable to receive funds.",
+    "NOT_ALLOWED": "The partner is not allowed to perform this operation.",
+    "COULD_NOT_PERFORM_TRANSACTION": "The payer did not confirm the transaction in time.",
+    "NOT_ENOUGH_FUNDS": "The payer does not have enough funds.",
+    "PAYER_LIMIT_REACHED": "The payer's limit has been breached.",
+    "PAYEE_NOT_FOUND": "Payee does not exist.",
+    "TRANSACTION_CANCELED": "The transaction was cancelled.",
+}
 
 
 def format_amount(amount: Decimal) -> str:
@@ -37,11 +86,11 @@ def render_reason(code: str, reason_format: ReasonFormat, message: str | None = 
     return reason_object(code, message) if reason_format == "object" else code
 
 
-def transaction_status(operation: RequestToPay | Transfer, now: float) -> PaymentStatus:
+def transaction_status(operation: RequestToPay | Transfer, now: float) -> OperationStatus:
     """CREATED before ``pending_from`` (the "Delayed" test number), then PENDING, until final."""
     if operation.is_final:
         return operation.status
-    return PaymentStatus.CREATED if now < operation.pending_from else PaymentStatus.PENDING
+    return OperationStatus.CREATED if now < operation.pending_from else OperationStatus.PENDING
 
 
 def transaction_result(
@@ -51,7 +100,7 @@ def transaction_result(
     status = transaction_status(operation, now)
     request = operation.request
     body: dict[str, Any] = {}
-    if status is PaymentStatus.SUCCESSFUL:
+    if status is OperationStatus.SUCCESSFUL:
         body["financialTransactionId"] = operation.financial_transaction_id
     if request.external_id is not None:
         body["externalId"] = request.external_id
@@ -63,7 +112,7 @@ def transaction_result(
     if request.payee_note is not None:
         body["payeeNote"] = request.payee_note
     body["status"] = status.value
-    if status is PaymentStatus.FAILED and operation.reason is not None:
+    if status is OperationStatus.FAILED and operation.reason is not None:
         body["reason"] = render_reason(operation.reason, reason_format, operation.reason_message)
     return body
 
@@ -96,9 +145,9 @@ class Renderer:
         if request.payer_message is not None:
             body["payerMessage"] = request.payer_message
         body["status"] = approval.status.value
-        if approval.status is PaymentStatus.SUCCESSFUL:
+        if approval.status is OperationStatus.SUCCESSFUL:
             body["expirationDateTime"] = self.timestamp(approval.expires_at)
-        if approval.status is PaymentStatus.FAILED and approval.reason is not None:
+        if approval.status is OperationStatus.FAILED and approval.reason is not None:
             body["reason"] = reason_object(approval.reason, approval.reason_message)
         return body
 
@@ -122,7 +171,7 @@ class Renderer:
             body["description"] = request.description
         body["payeeFirstName"] = SANDBOX_GIVEN_NAME
         body["payeeLastName"] = SANDBOX_FAMILY_NAME
-        if invoice.status is PaymentStatus.FAILED and invoice.reason is not None:
+        if invoice.status is OperationStatus.FAILED and invoice.reason is not None:
             body["errorReason"] = reason_object(invoice.reason, invoice.reason_message)
         return body
 
@@ -137,7 +186,7 @@ class Renderer:
             "fromCurrency": request.currency,
             "createdTime": self.timestamp(approval.created_at),
         }
-        if approval.status is PaymentStatus.SUCCESSFUL and approval.finished_at is not None:
+        if approval.status is OperationStatus.SUCCESSFUL and approval.finished_at is not None:
             body["approvedTime"] = self.timestamp(approval.finished_at)
             body["expiryTime"] = self.timestamp(approval.expires_at)
         body["status"] = status
@@ -151,17 +200,17 @@ def cancellation_result(cancellation: InvoiceCancellation) -> dict[str, Any]:
         "externalId": cancellation.external_id,
         "status": cancellation.status.value,
     }
-    if cancellation.status is PaymentStatus.FAILED and cancellation.reason is not None:
+    if cancellation.status is OperationStatus.FAILED and cancellation.reason is not None:
         body["errorReason"] = reason_object(cancellation.reason, cancellation.reason_message)
     return body
 
 
 def mandate_status(approval: PreApproval, now: float) -> str:
     """PENDING, APPROVED, CANCELLED, EXPIRED or REJECTED: the pre-approval as a standing mandate."""
-    if approval.status is PaymentStatus.SUCCESSFUL:
+    if approval.status is OperationStatus.SUCCESSFUL:
         if approval.cancelled_at is not None:
             return "CANCELLED"
         return "APPROVED" if now < approval.expires_at else "EXPIRED"
-    if approval.status is PaymentStatus.FAILED:
+    if approval.status is OperationStatus.FAILED:
         return "EXPIRED" if approval.reason == "EXPIRED" else "REJECTED"
     return "PENDING"

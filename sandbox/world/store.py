@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sandbox.products import Product
+from sandbox.settings import Product
 from sandbox.world.operations import Invoice, Operation, PreApproval, RequestToPay, party_lookup_id
 
 

@@ -1,4 +1,4 @@
-"""MTN's sandbox test numbers and the timeline each one produces.
+"""MTN's sandbox test values: the outcome each test number produces, and account-holder checks.
 
 The payer's (for transfers, the payee's) MSISDN picks a scenario (MTN
 "testing" page). For request-to-pay 46733123450-452 MTN documents and
@@ -9,6 +9,10 @@ matching reason code) is the simulator's interpretation.
 A timeline is fixed when the payment is created, and the status is computed
 from the clock whenever someone asks, so outcomes arrive on time whether or
 not any background task or ASGI lifespan is running.
+
+Account-holder checks have their own test values: MTN's testing page lists one
+value per outcome for each id type (MSISDN, e-mail, party code); everybody else
+is an active account holder, as the live sandbox answers for arbitrary numbers.
 """
 
 from __future__ import annotations
@@ -17,15 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal
 
-
-class PaymentStatus(StrEnum):
-    CREATED = "CREATED"
-    PENDING = "PENDING"
-    SUCCESSFUL = "SUCCESSFUL"
-    FAILED = "FAILED"
-
-
-FINAL_STATUSES: Final = frozenset({PaymentStatus.SUCCESSFUL, PaymentStatus.FAILED})
+from sandbox.world.operations import OperationStatus
 
 
 @dataclass(frozen=True)
@@ -38,24 +34,24 @@ class Scenario:
     """
 
     name: str
-    outcome: Literal[PaymentStatus.SUCCESSFUL, PaymentStatus.FAILED] | None
+    outcome: Literal[OperationStatus.SUCCESSFUL, OperationStatus.FAILED] | None
     reason: str | None = None
     wait: Literal["approval", "delayed"] = "approval"
     starts_created: bool = False
 
 
 def _failing(name: str, reason: str) -> Scenario:
-    return Scenario(name, PaymentStatus.FAILED, reason)
+    return Scenario(name, OperationStatus.FAILED, reason)
 
 
-SUCCESS: Final = Scenario("Success", PaymentStatus.SUCCESSFUL)
+SUCCESS: Final = Scenario("Success", OperationStatus.SUCCESSFUL)
 
 REQUEST_TO_PAY_TEST_NUMBERS: Final[dict[str, Scenario]] = {
     "46733123450": _failing("Failed", "INTERNAL_PROCESSING_ERROR"),
     "46733123451": _failing("Rejected", "APPROVAL_REJECTED"),
     "46733123452": _failing("Expired", "EXPIRED"),
     "46733123453": Scenario("Ongoing", None),
-    "46733123454": Scenario("Delayed", PaymentStatus.SUCCESSFUL, wait="delayed", starts_created=True),
+    "46733123454": Scenario("Delayed", OperationStatus.SUCCESSFUL, wait="delayed", starts_created=True),
     "46733123455": _failing("NotFound", "PAYER_NOT_FOUND"),
     "46733123456": _failing("PayeeNotAllowedToReceive", "PAYEE_NOT_ALLOWED_TO_RECEIVE"),
     "46733123457": _failing("NotAllowed", "NOT_ALLOWED"),
@@ -80,13 +76,13 @@ def request_to_pay_scenario(party_id_type: str, party_id: str) -> Scenario:
 
 
 # Transfers key on the payee, with MTN's mapping shifted from 455 on. A transfer
-# that succeeds still needs the disbursement account to cover it (see sandbox.world.request_to_pay).
+# that succeeds still needs the disbursement account to cover it (see sandbox.world.transfer).
 TRANSFER_TEST_NUMBERS: Final[dict[str, Scenario]] = {
     "46733123450": _failing("Failed", "INTERNAL_PROCESSING_ERROR"),
     "46733123451": _failing("Rejected", "APPROVAL_REJECTED"),
     "46733123452": _failing("Expired", "EXPIRED"),
     "46733123453": Scenario("Ongoing", None),
-    "46733123454": Scenario("Delayed", PaymentStatus.SUCCESSFUL, wait="delayed", starts_created=True),
+    "46733123454": Scenario("Delayed", OperationStatus.SUCCESSFUL, wait="delayed", starts_created=True),
     "46733123455": _failing("NotEnoughFunds", "NOT_ENOUGH_FUNDS"),
     "46733123456": _failing("PayerLimitReached", "PAYER_LIMIT_REACHED"),
     "46733123457": _failing("NotFound", "PAYEE_NOT_FOUND"),
@@ -109,7 +105,7 @@ PRE_APPROVAL_TEST_NUMBERS: Final[dict[str, Scenario]] = {
     "46733123451": _failing("Rejected", "APPROVAL_REJECTED"),
     "46733123452": _failing("Expired", "EXPIRED"),
     "46733123453": Scenario("Ongoing", None),
-    "46733123454": Scenario("Delayed", PaymentStatus.SUCCESSFUL, wait="delayed"),
+    "46733123454": Scenario("Delayed", OperationStatus.SUCCESSFUL, wait="delayed"),
     "46733123455": _failing("NotFound", "PAYER_NOT_FOUND"),
     "46733123456": _failing("NotAllowed", "NOT_ALLOWED"),
     "46733123457": _failing("NotAllowedTargetEnvironment", "NOT_ALLOWED_TARGET_ENVIRONMENT"),
@@ -141,7 +137,7 @@ class Timeline:
 
     pending_from: float  # CREATED before this instant, PENDING from it
     final_at: float | None  # None: never final
-    final_status: PaymentStatus | None
+    final_status: OperationStatus | None
     reason: str | None
 
     @classmethod
@@ -155,12 +151,65 @@ class Timeline:
     def is_final_at(self, now: float) -> bool:
         return self.final_at is not None and now >= self.final_at
 
-    def status_at(self, now: float) -> tuple[PaymentStatus, str | None]:
+    def status_at(self, now: float) -> tuple[OperationStatus, str | None]:
         """The status and failure reason (None unless FAILED) at ``now``."""
         if self.is_final_at(now):
             assert self.final_status is not None
             return self.final_status, self.reason
         if now < self.pending_from:
-            return PaymentStatus.CREATED, None
-        return PaymentStatus.PENDING, None
+            return OperationStatus.CREATED, None
+        return OperationStatus.PENDING, None
 
+
+class HolderOutcome(StrEnum):
+    ACTIVE = "Active"
+    NOT_FOUND = "NotFound"
+    NOT_ACTIVE = "NotActive"
+    NOT_ALLOWED = "NotAllowed"
+    NOT_ALLOWED_TARGET_ENVIRONMENT = "NotAllowedTargetEnvironment"
+    INTERNAL_PROCESSING_ERROR = "InternalProcessingError"
+    SERVICE_UNAVAILABLE = "ServiceUnavailable"
+
+
+# The HTTP status and platform code a failing check answers with.
+HOLDER_ERRORS: Final[dict[HolderOutcome, tuple[int, str]]] = {
+    HolderOutcome.NOT_FOUND: (404, "RESOURCE_NOT_FOUND"),
+    HolderOutcome.NOT_ALLOWED: (500, "NOT_ALLOWED"),
+    HolderOutcome.NOT_ALLOWED_TARGET_ENVIRONMENT: (500, "NOT_ALLOWED_TARGET_ENVIRONMENT"),
+    HolderOutcome.INTERNAL_PROCESSING_ERROR: (500, "INTERNAL_PROCESSING_ERROR"),
+    HolderOutcome.SERVICE_UNAVAILABLE: (503, "SERVICE_UNAVAILABLE"),
+}
+
+_ORDER: Final = (
+    HolderOutcome.NOT_FOUND,
+    HolderOutcome.NOT_ACTIVE,
+    HolderOutcome.NOT_ALLOWED,
+    HolderOutcome.NOT_ALLOWED_TARGET_ENVIRONMENT,
+    HolderOutcome.INTERNAL_PROCESSING_ERROR,
+    HolderOutcome.SERVICE_UNAVAILABLE,
+)
+
+TEST_HOLDERS: Final[dict[str, dict[str, HolderOutcome]]] = {
+    "msisdn": {f"4673312345{i}": outcome for i, outcome in enumerate(_ORDER)},
+    "email": {f"{outcome.value.lower()}@email.com": outcome for outcome in _ORDER},
+    "party_code": dict(
+        zip(
+            (
+                "5cecb5a7-8bd0-4f49-87b1-8eb9ecc7b7bc",
+                "b0040b3c-b426-4a90-af6e-673e65861cd7",
+                "4d5f500f-c385-4901-9be5-25b6d36ad220",
+                "d2265f9b-0c22-496d-908f-79a65ad66266",
+                "8f548a78-ceb8-4d12-a243-5640b91e91a4",
+                "585c07a4-2c80-42f7-9e73-e586b36dee68",
+            ),
+            _ORDER,
+            strict=True,
+        )
+    ),
+}
+
+
+def holder_outcome(id_type: str, holder_id: str) -> HolderOutcome:
+    """``id_type`` is the lower-case path segment (msisdn, email, party_code)."""
+    key = holder_id if id_type == "msisdn" else holder_id.lower()
+    return TEST_HOLDERS.get(id_type, {}).get(key, HolderOutcome.ACTIVE)

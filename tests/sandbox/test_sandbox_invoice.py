@@ -210,7 +210,7 @@ async def test_invoice_paid_lifecycle_in_real_time(sim):
 
 
 def test_expiry_is_creation_plus_validity():
-    from sandbox.walltime import WallClock, mtn_datetime
+    from sandbox.world.status_bodies import WallClock, mtn_datetime
 
     ticks = iter([100.0])
     wall = WallClock(lambda: next(ticks), origin=datetime(2026, 1, 1, 12, 0, 0, 250_000))

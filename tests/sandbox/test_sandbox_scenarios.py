@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from sandbox.world.test_numbers import PaymentStatus, Scenario, Timeline, request_to_pay_scenario
+from sandbox.world.operations import OperationStatus
+from sandbox.world.test_numbers import Scenario, Timeline, request_to_pay_scenario
 
 FAILING_NUMBERS = {
     "46733123450": "INTERNAL_PROCESSING_ERROR",
@@ -143,14 +144,14 @@ async def test_reason_is_a_bare_string_by_default(make_sim):
 def test_timeline_is_a_pure_function_of_time():
     delayed = Timeline.plan(request_to_pay_scenario("MSISDN", "46733123454"), 100.0, 2.0, 10.0)
     assert [delayed.status_at(t)[0] for t in (100.0, 104.9, 105.0, 109.9, 110.0)] == [
-        PaymentStatus.CREATED,
-        PaymentStatus.CREATED,
-        PaymentStatus.PENDING,
-        PaymentStatus.PENDING,
-        PaymentStatus.SUCCESSFUL,
+        OperationStatus.CREATED,
+        OperationStatus.CREATED,
+        OperationStatus.PENDING,
+        OperationStatus.PENDING,
+        OperationStatus.SUCCESSFUL,
     ]
     never = Timeline.plan(Scenario("Ongoing", None), 0.0, 2.0, 10.0)
-    assert never.final_at is None and never.status_at(1e9) == (PaymentStatus.PENDING, None)
+    assert never.final_at is None and never.status_at(1e9) == (OperationStatus.PENDING, None)
     rejected = Timeline.plan(request_to_pay_scenario("msisdn", "46733123451"), 0.0, 2.0, 10.0)
-    assert rejected.status_at(1.99) == (PaymentStatus.PENDING, None)
-    assert rejected.status_at(2.0) == (PaymentStatus.FAILED, "APPROVAL_REJECTED")
+    assert rejected.status_at(1.99) == (OperationStatus.PENDING, None)
+    assert rejected.status_at(2.0) == (OperationStatus.FAILED, "APPROVAL_REJECTED")
