@@ -20,6 +20,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.admission import admission_activity
+from activities.subscriptions import SubscriptionActivities
 from momo.tokens import TokenCache
 from momoflow import tracing
 from momoflow.logging import configure_logging, get_logger
@@ -35,6 +36,7 @@ from workflows.invoice import InvoiceWorkflow
 from workflows.pre_approval import PreApprovalWorkflow
 from workflows.pre_approval_admin import CancelPreApprovalWorkflow, ListPreApprovalsWorkflow
 from workflows.request_to_pay import RequestToPayWorkflow
+from workflows.subscription_debit import SubscriptionDebitWorkflow
 from workflows.transfer import TransferWorkflow
 
 # Temporal's sandbox re-imports a workflow's module, and every module it imports that is not
@@ -57,6 +59,7 @@ WORKFLOWS = [
     GetBalanceWorkflow,
     InvoiceWorkflow,
     CancelInvoiceWorkflow,
+    SubscriptionDebitWorkflow,
 ]
 
 
@@ -78,7 +81,11 @@ async def run_worker(stop: asyncio.Event) -> None:
                 workflows=WORKFLOWS,
                 workflow_runner=WORKFLOW_RUNNER,
                 # The admission check runs as a local activity, so only on the workflows' queue.
-                activities=[admission_activity(PaymentDefaults()), *(function for group in groups for function in group.main)],
+                activities=[
+                    admission_activity(PaymentDefaults()),
+                    *(function for group in groups for function in group.main),
+                    *SubscriptionActivities(client, temporal.task_queue).all(),
+                ],
                 graceful_shutdown_timeout=_shutdown_grace(),
             )
         ]

@@ -33,6 +33,7 @@ from momoflow.operations import (
     TransferInput,
     TransferRequest,
 )
+from momoflow.subscription import SubscriptionDebitInput, SubscriptionPeriod
 from momoflow.validation import INVALID_REQUEST, Problem  # noqa: F401 (INVALID_REQUEST is part of the contract)
 
 # -- messages every asynchronous operation workflow understands ---------------------------
@@ -59,6 +60,8 @@ class WorkflowType:
     GET_BALANCE = "GetBalance"
     LIST_PRE_APPROVALS = "ListPreApprovals"
     CANCEL_PRE_APPROVAL = "CancelPreApproval"
+    # One period of a subscription, started by the subscription's Temporal Schedule.
+    SUBSCRIPTION_DEBIT = "SubscriptionDebit"
 
 
 class IdPrefix:
@@ -73,6 +76,11 @@ class IdPrefix:
     GET_BALANCE = "balance"
     LIST_PRE_APPROVALS = "preapprovals"
     CANCEL_PRE_APPROVAL = "preapproval-cancel"
+    # The Temporal Schedule of a subscription is ``subscription-<subscription id>``; its action's
+    # workflow id is ``subscription-debit-<subscription id>``, to which the server appends the
+    # scheduled time. Each debit is a Request to Pay ``rtp-sub-<subscription id>-<period start>``.
+    SUBSCRIPTION = "subscription"
+    SUBSCRIPTION_DEBIT = "subscription-debit"
 
 
 # What each workflow type takes and returns (the published JSON Schemas are generated from these).
@@ -86,6 +94,7 @@ INPUTS: dict[str, type[BaseModel]] = {
     WorkflowType.GET_BALANCE: BalanceQuery,
     WorkflowType.LIST_PRE_APPROVALS: PreApprovalListQuery,
     WorkflowType.CANCEL_PRE_APPROVAL: CancelPreApprovalRequest,
+    WorkflowType.SUBSCRIPTION_DEBIT: SubscriptionDebitInput,
 }
 ASYNCHRONOUS = (
     WorkflowType.REQUEST_TO_PAY,
@@ -150,6 +159,12 @@ ADMIT = "momoflow.admit"
 
 LIST_PREAPPROVALS = "collection.list_preapprovals"
 CANCEL_PREAPPROVAL = "collection.cancel_preapproval"
+
+# Subscriptions: start or attach to one period's Request to Pay (the facade's id policies), wait
+# for its final state, and pause the subscription's schedule when its mandate is no longer valid.
+SUBSCRIPTION_START_DEBIT = "subscription.start_debit"
+SUBSCRIPTION_AWAIT_DEBIT = "subscription.await_debit"
+SUBSCRIPTION_STOP = "subscription.stop"
 
 
 def account_holder(product: str) -> str:
@@ -278,4 +293,5 @@ RESULTS: dict[str, Any] = {
     WorkflowType.GET_BALANCE: AccountBalance,
     WorkflowType.LIST_PRE_APPROVALS: list[PreApprovalEntry],
     WorkflowType.CANCEL_PRE_APPROVAL: bool,
+    WorkflowType.SUBSCRIPTION_DEBIT: SubscriptionPeriod,
 }

@@ -1,0 +1,239 @@
+"""One subscription period on the time-skipping server, over many periods.
+
+The test server has no Schedules, so the per-period workflow is started the way
+the schedule starts it, with the scheduled time in its input; the schedule
+itself is tested against the real dev server (tests/integration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from temporalio import activity
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+
+from activities.errors import still_pending
+from activities.subscriptions import SubscriptionActivities
+from momoflow import contract
+from momoflow.contract import PreApprovalEntry, PreApprovalListing, ProviderStatus, StatusCheck, SubmitRequestToPay
+from momoflow.models import Party, TimingOverrides
+from momoflow.subscription import Cadence, StopSubscription, SubscriptionDebitInput, SubscriptionPeriod
+from tests.workflows.cases import TIMING
+from tests.workflows.fakes import workers
+from workflows.request_to_pay import RequestToPayWorkflow
+from workflows.subscription_debit import SubscriptionDebitWorkflow
+
+MANDATE = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+DAY = timedelta(days=1)
+START = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class FakeMomo:
+    """MoMo for Request to Pay and the mandate list; ``outcome`` decides each POST by its external id."""
+
+    mandate_status: str = "APPROVED"
+    outcome: Callable[[str, int], str] = lambda external_id, nth: "SUCCESSFUL"
+    posts: list[SubmitRequestToPay] = field(default_factory=list)
+    status_by_ref: dict[str, ProviderStatus] = field(default_factory=dict)
+    stops: list[StopSubscription] = field(default_factory=list)
+    submit_times: list[datetime] = field(default_factory=list)
+
+    def activities(self) -> list[Any]:
+        @activity.defn(name=contract.REQUEST_TO_PAY.submit)
+        async def submit(submit: SubmitRequestToPay) -> bool:
+            if submit.reference_id in self.status_by_ref:
+                return False  # MoMo's 409: the first attempt was accepted
+            self.posts.append(submit)
+            self.submit_times.append(activity.info().current_attempt_scheduled_time)
+            nth = sum(1 for post in self.posts if post.request.external_id == submit.request.external_id)
+            status = self.outcome(submit.request.external_id, nth)
+            reason = None if status == "SUCCESSFUL" else status
+            self.status_by_ref[submit.reference_id] = ProviderStatus(
+                status="SUCCESSFUL" if reason is None else "FAILED", reason=reason,
+                financial_transaction_id=f"ftx-{len(self.posts)}" if reason is None else None,
+            )  # fmt: skip
+            return True
+
+        @activity.defn(name=contract.REQUEST_TO_PAY.get_status)
+        async def get_status(check: StatusCheck) -> ProviderStatus:
+            return self.status_by_ref.get(check.reference_id, ProviderStatus(status="NOT_FOUND"))
+
+        @activity.defn(name=contract.REQUEST_TO_PAY.await_final)
+        async def await_final(check: StatusCheck) -> ProviderStatus:
+            answer = self.status_by_ref.get(check.reference_id)
+            if answer is None:
+                raise still_pending("not yet visible")
+            return answer
+
+        @activity.defn(name=contract.LIST_PREAPPROVALS)
+        async def list_preapprovals(listing: PreApprovalListing) -> list[PreApprovalEntry]:
+            return [PreApprovalEntry(pre_approval_id=MANDATE, status=self.mandate_status, currency="EUR")]
+
+        @activity.defn(name=contract.SUBSCRIPTION_STOP)
+        async def stop(stop: StopSubscription) -> bool:
+            self.stops.append(stop)
+            return True
+
+        return [submit, get_status, await_final, list_preapprovals, stop]
+
+    @property
+    def external_ids(self) -> list[str]:
+        return [post.request.external_id for post in self.posts]
+
+
+def debit_input(subscription_id: str, at: datetime, **changes: Any) -> SubscriptionDebitInput:
+    return SubscriptionDebitInput(
+        subscription_id=subscription_id,
+        payer=Party(party_id="46733123999"),
+        pre_approval_id=MANDATE,
+        amount=Decimal("9.99"),
+        currency="EUR",
+        cadence=Cadence(every_s=int(DAY.total_seconds())),
+        retry_after_s=DAY.total_seconds(),
+        timing=TimingOverrides.of(TIMING),
+        **{"scheduled_at": at, **changes},
+    )
+
+
+class Runner:
+    def __init__(self, env: WorkflowEnvironment, queue: str, momo: FakeMomo) -> None:
+        self.env, self.queue, self.momo = env, queue, momo
+        self.subscription_id = f"s{uuid.uuid4().hex[:8]}"
+
+    def workers(self) -> Any:
+        real = SubscriptionActivities(self.env.client, self.queue)
+        return workers(
+            self.env,
+            self.queue,
+            [SubscriptionDebitWorkflow, RequestToPayWorkflow],
+            [real.start_debit, real.await_debit, *self.momo.activities()],
+        )
+
+    async def start(self, at: datetime, **changes: Any) -> Any:
+        # The schedule appends the scheduled time to its action's workflow id; so do we.
+        return await self.env.client.start_workflow(
+            SubscriptionDebitWorkflow.run,
+            debit_input(self.subscription_id, at, **changes),
+            id=f"subscription-debit-{self.subscription_id}-{at.isoformat()}-{uuid.uuid4().hex[:4]}",
+            task_queue=self.queue,
+            result_type=SubscriptionPeriod,
+        )
+
+    async def run(self, at: datetime, **changes: Any) -> SubscriptionPeriod:
+        return await (await self.start(at, **changes)).result()
+
+
+async def test_each_period_has_its_own_key_and_one_debit(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    momo = FakeMomo()
+    runner = Runner(time_env, task_queue, momo)
+    async with runner.workers():
+        # Six periods; a run may start a little after its period's boundary.
+        results = [await runner.run(START + n * DAY + timedelta(seconds=n * 7)) for n in range(6)]
+    assert [r.status for r in results] == ["SUCCESSFUL"] * 6
+    assert [r.period_start for r in results] == [START + n * DAY for n in range(6)]
+    debits = [r.debits[0] for r in results]
+    assert len(set(debits)) == 6
+    assert debits[1] == f"rtp-sub-{runner.subscription_id}-20300102T000000Z"
+    assert len(momo.posts) == 6 and len(set(momo.external_ids)) == 6
+    assert len({post.reference_id for post in momo.posts}) == 6
+    assert all(r.financial_transaction_id for r in results)
+
+
+async def test_a_period_run_twice_is_one_debit(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    momo = FakeMomo()
+    runner = Runner(time_env, task_queue, momo)
+    async with runner.workers():
+        # The schedule fired twice, then a manual trigger later in the same period.
+        twice = [await runner.run(START), await runner.run(START + timedelta(seconds=1))]
+        trigger = await runner.run(START + timedelta(hours=13))
+    assert {r.status for r in (*twice, trigger)} == {"SUCCESSFUL"}
+    assert {r.debits[0] for r in (*twice, trigger)} == {twice[0].debits[0]}
+    assert len(momo.posts) == 1
+    assert {r.financial_transaction_id for r in (*twice, trigger)} == {"ftx-1"}
+
+
+async def test_catch_up_after_an_outage_does_not_debit_twice(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    momo = FakeMomo()
+    runner = Runner(time_env, task_queue, momo)
+    async with runner.workers():
+        for n in range(3):
+            await runner.run(START + n * DAY)
+        # After an outage the schedule catches up on periods 2 to 6 at once, two of them done already.
+        catch_up = await asyncio.gather(*(runner.run(START + n * DAY) for n in range(1, 6)))
+    assert {r.status for r in catch_up} == {"SUCCESSFUL"}
+    assert len(momo.posts) == 6
+    assert sorted(momo.external_ids) == sorted(set(momo.external_ids))
+
+
+async def test_a_cancelled_mandate_stops_the_subscription_with_its_reason(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    momo = FakeMomo()
+    runner = Runner(time_env, task_queue, momo)
+    async with runner.workers():
+        first = await runner.run(START)
+        momo.mandate_status = "CANCELLED"
+        second = await runner.run(START + DAY)
+    assert first.status == "SUCCESSFUL"
+    assert second.status == "STOPPED" and second.debits == []
+    assert second.reason == f"stopped: pre-approval {MANDATE} is CANCELLED"
+    assert [(stop.subscription_id, stop.note) for stop in momo.stops] == [(runner.subscription_id, second.reason)]
+    assert len(momo.posts) == 1
+
+
+async def test_a_failed_debit_is_retried_a_day_later_and_the_next_period_goes_on(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    # Period 1 fails twice; period 2 succeeds at once; period 3 fails once, then succeeds on its retry.
+    plan = {"20300101": ["NOT_ENOUGH_FUNDS", "NOT_ENOUGH_FUNDS"], "20300103": ["INTERNAL_PROCESSING_ERROR"]}
+
+    def outcome(external_id: str, nth: int) -> str:
+        script = next((s for day, s in plan.items() if f"-{day}T" in external_id), [])
+        return script[nth - 1] if nth <= len(script) else "SUCCESSFUL"
+
+    momo = FakeMomo(outcome=outcome)
+    runner = Runner(time_env, task_queue, momo)
+    async with runner.workers():
+        first = await runner.start(START)
+        second = await runner.run(START + DAY)
+        # Period 2 is done while period 1 still waits for its retry.
+        assert second.status == "SUCCESSFUL" and len(second.debits) == 1
+        assert (await first.describe()).status is WorkflowExecutionStatus.RUNNING
+        failed = await first.result()
+        third = await runner.run(START + 2 * DAY)
+    assert failed.status == "FAILED" and failed.reason == "NOT_ENOUGH_FUNDS"
+    key = f"rtp-sub-{runner.subscription_id}-20300101T000000Z"
+    assert failed.debits == [key, f"{key}-retry1"]
+    assert third.status == "SUCCESSFUL" and len(third.debits) == 2
+    first_posts = [t for t, post in zip(momo.submit_times, momo.posts) if "-20300101T" in post.request.external_id]
+    assert len(first_posts) == 2 and first_posts[1] - first_posts[0] >= DAY
+    assert len(momo.posts) == 5  # 2 + 1 + 2: one POST per attempt, never more
+
+
+async def test_a_run_outside_a_schedule_needs_its_time(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    momo = FakeMomo()
+    runner = Runner(time_env, task_queue, momo)
+    async with runner.workers():
+        handle = await runner.start(START, scheduled_at=None)
+        try:
+            await handle.result()
+        except Exception as exc:  # noqa: BLE001
+            assert "scheduled_at" in str(exc.__cause__ or exc)
+        else:
+            raise AssertionError("a debit without a scheduled time must fail")
+    assert momo.posts == []
+
+
+def test_monthly_periods_round_down_to_the_day() -> None:
+    cadence = Cadence(day_of_month=5, hour=6)
+    assert cadence.period_start(datetime(2030, 3, 5, 6, 0, tzinfo=UTC)) == datetime(2030, 3, 5, 6, tzinfo=UTC)
+    assert cadence.period_start(datetime(2030, 3, 20, tzinfo=UTC)) == datetime(2030, 3, 5, 6, tzinfo=UTC)
+    assert cadence.period_start(datetime(2030, 1, 4, tzinfo=UTC)) == datetime(2029, 12, 5, 6, tzinfo=UTC)
+    every = Cadence(every_s=10, offset_s=3)
+    assert every.period_start(datetime(2030, 1, 1, 0, 0, 2, tzinfo=UTC)) == datetime(2029, 12, 31, 23, 59, 53, tzinfo=UTC)

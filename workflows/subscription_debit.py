@@ -1,0 +1,154 @@
+"""One period of a subscription: check the mandate, then collect the period's amount once.
+
+Started by the subscription's Temporal Schedule. The period comes from the time
+the schedule meant to run (``TemporalScheduledStartTime``), rounded down to the
+cadence, so any run for the same period (a double fire, a catch-up, a manual
+trigger) starts, or attaches to, the same Request to Pay ``rtp-sub-<id>-<period>``.
+The Request to Pay is an ordinary ``RequestToPay`` workflow (the payment pattern),
+started by an activity with the facade's id policies.
+
+Retry: a failed debit is retried once, ``retry_after_s`` later (a day by default),
+under its own key (``...-retry1``); if that fails too the period is FAILED. Each
+period is its own workflow, so a retry never holds up the next period.
+
+Stop: before each attempt the payer's mandates are listed; unless this one is
+APPROVED (in the debit's currency, not past its expiry) the schedule is paused
+with the reason in its note and the period ends STOPPED.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from momoflow import contract
+    from momoflow.contract import IdPrefix, PreApprovalEntry, PreApprovalListing
+    from momoflow.models import PaymentState, PaymentStatus
+    from momoflow.subscription import (
+        DebitStart,
+        PeriodOutcome,
+        StopSubscription,
+        SubscriptionDebitInput,
+        SubscriptionPeriod,
+        debit_key,
+    )
+
+from workflows.admission import admit
+
+SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
+# One retry after a failed debit: two attempts per period.
+ATTEMPTS = 2
+_SHORT = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30))
+# The Request to Pay ends within its deadline, or reconciles for up to a week: check on it
+# with a back-off, as the payment pattern checks MoMo.
+_AWAIT = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=1.5, maximum_interval=timedelta(minutes=10))
+_AWAIT_LIMIT = timedelta(days=8)
+_MANDATE_CHECK_LIMIT = timedelta(minutes=10)
+MANDATE_CHECK_UNAVAILABLE = "MANDATE_CHECK_UNAVAILABLE"
+
+
+def scheduled_time(inp: SubscriptionDebitInput) -> datetime:
+    """When the schedule meant this run; for a start outside a schedule, ``inp.scheduled_at``."""
+    at = workflow.info().typed_search_attributes.get(SCHEDULED_START)
+    if at is None:
+        at = inp.scheduled_at
+    if at is None:
+        raise ApplicationError(
+            "scheduled_at: required when the debit is not started by its subscription's schedule",
+            type="INVALID_REQUEST",
+            non_retryable=True,
+        )
+    return at
+
+
+@workflow.defn(name=contract.WorkflowType.SUBSCRIPTION_DEBIT)
+class SubscriptionDebitWorkflow:
+    @workflow.run
+    async def run(self, inp: SubscriptionDebitInput) -> SubscriptionPeriod:
+        await admit(inp.model_dump(mode="json"))
+        period = inp.cadence.period_start(scheduled_time(inp))
+        result = SubscriptionPeriod(subscription_id=inp.subscription_id, period_start=period, status=PeriodOutcome.FAILED)
+        for attempt in range(1, ATTEMPTS + 1):
+            if attempt > 1:
+                workflow.logger.info("debit failed, retrying later", extra={"reason": result.reason, "after_s": inp.retry_after_s})
+                await workflow.sleep(timedelta(seconds=inp.retry_after_s))
+            refusal = await self._mandate_refusal(inp)
+            if refusal == MANDATE_CHECK_UNAVAILABLE:
+                result.reason = refusal  # nothing was sent to MoMo; retried per the policy
+                continue
+            if refusal is not None:
+                note = f"stopped: pre-approval {inp.pre_approval_id} {refusal}"
+                await workflow.execute_activity(
+                    contract.SUBSCRIPTION_STOP,
+                    StopSubscription(subscription_id=inp.subscription_id, note=note),
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=_SHORT,
+                )
+                workflow.logger.info("subscription stopped", extra={"reason": refusal})
+                return result.model_copy(update={"status": PeriodOutcome.STOPPED, "reason": note})
+            state = await self._debit(inp, period, attempt, result)
+            result.last_state = state
+            if state.status is PaymentStatus.SUCCESSFUL:
+                result.status, result.reason = PeriodOutcome.SUCCESSFUL, None
+                result.financial_transaction_id = state.financial_transaction_id
+                return result
+            result.reason = state.reason or state.status.value
+        return result
+
+    async def _debit(self, inp: SubscriptionDebitInput, period: datetime, attempt: int, result: SubscriptionPeriod) -> PaymentState:
+        """Start or attach to this attempt's Request to Pay and wait for its final state."""
+        rtp = inp.request_to_pay(period)
+        workflow_id = f"{IdPrefix.REQUEST_TO_PAY}-{debit_key(inp.subscription_id, period, attempt)}"
+        result.debits.append(workflow_id)
+        await workflow.execute_activity(
+            contract.SUBSCRIPTION_START_DEBIT,
+            DebitStart(workflow_id=workflow_id, input=rtp, fingerprint=rtp.request.fingerprint()),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=_SHORT,
+        )
+        try:
+            return await workflow.execute_activity(
+                contract.SUBSCRIPTION_AWAIT_DEBIT,
+                workflow_id,
+                result_type=PaymentState,
+                start_to_close_timeout=timedelta(seconds=30),
+                schedule_to_close_timeout=_AWAIT_LIMIT,
+                retry_policy=_AWAIT,
+            )
+        except ActivityError as err:
+            # The Request to Pay was terminated, or never settled within a week: not collected.
+            reason = err.cause.type if isinstance(err.cause, ApplicationError) and err.cause.type else "DEBIT_NOT_SETTLED"
+            return PaymentState(
+                operation="request_to_pay", product="collection", reference_id="", status=PaymentStatus.FAILED, reason=reason
+            )
+
+    async def _mandate_refusal(self, inp: SubscriptionDebitInput) -> str | None:
+        """Why the mandate no longer allows this debit, None when it does.
+
+        MoMo's own list is asked each time, and only what it lists stops a subscription. If MoMo
+        cannot be asked (or refuses the listing), nothing is debited and the attempt counts as
+        failed (``MANDATE_CHECK_UNAVAILABLE``), so it is retried per the policy.
+        """
+        try:
+            entries = await workflow.execute_activity(
+                contract.LIST_PREAPPROVALS,
+                PreApprovalListing(party=inp.payer),
+                result_type=list[PreApprovalEntry],
+                start_to_close_timeout=timedelta(seconds=30),
+                schedule_to_close_timeout=_MANDATE_CHECK_LIMIT,
+                retry_policy=_SHORT,
+            )
+        except ActivityError:
+            return MANDATE_CHECK_UNAVAILABLE
+        entry = next((item for item in entries if item.pre_approval_id.lower() == inp.pre_approval_id), None)
+        if entry is None:
+            return "is not among the payer's pre-approvals"
+        if entry.status != "APPROVED":
+            return f"is {entry.status}"
+        if entry.currency and entry.currency != inp.currency:
+            return f"is for {entry.currency}, not {inp.currency}"
+        return None
