@@ -57,6 +57,7 @@ from momoflow.operations import (
     TransferRequest,
 )
 from momoflow.settings import PaymentDefaults, TemporalSettings
+from momoflow.subscription import SubscriptionRequest
 from momoflow.temporal import connect
 from momoflow.validation import InvalidRequest, Problem, check_sandbox_currency, describe, validate_key
 from workflows.account_holder import ValidateAccountHolderWorkflow
@@ -67,6 +68,8 @@ from workflows.pre_approval import PreApprovalWorkflow
 from workflows.pre_approval_admin import CancelPreApprovalWorkflow, ListPreApprovalsWorkflow
 from workflows.request_to_pay import RequestToPayWorkflow
 from workflows.transfer import TransferWorkflow
+
+from starter import subscriptions
 
 FINGERPRINT_MEMO = "request_fingerprint"
 # How long a live ``status`` query may take before the state is read from the server instead.
@@ -415,6 +418,61 @@ class Momoflow:
     async def cancel_pre_approval(self, pre_approval_id: str) -> bool:
         request = parse(CancelPreApprovalRequest, {"pre_approval_id": pre_approval_id})
         return await self._execute(CancelPreApprovalWorkflow.run, "preapproval-cancel", request, bool)
+
+    # -- subscriptions (recurring debits on a pre-approval; see starter/subscriptions.py) ----
+
+    async def subscribe(
+        self,
+        request: dict[str, Any],
+        *,
+        pre_approval_key: str | None = None,
+        timing: PaymentTiming | TimingOverrides | None = None,
+    ) -> subscriptions.SubscriptionView:
+        """Collect ``amount`` every period under an APPROVED pre-approval, as a Temporal Schedule.
+
+        The mandate is ``request["pre_approval_id"]``, or the PreApproval workflow started with
+        ``pre_approval_key``. Raises :class:`StartError` naming the field when the request is
+        bad or MoMo does not list the mandate as APPROVED for this payer and currency, and
+        :class:`IdempotencyConflict` when the id belongs to another subscription. Repeating the
+        same call returns the existing subscription.
+        """
+        request = dict(request)
+        if pre_approval_key is not None:
+            request["pre_approval_id"] = await self._approved_pre_approval(pre_approval_key)
+        parsed = parse(SubscriptionRequest, request)
+        self._environment_rules(parsed.currency)
+        inp = parsed.debit_input(overrides(timing))
+        _refuse(inp.check())
+        listed = {entry.pre_approval_id.lower(): entry for entry in await self.list_pre_approvals(parsed.payer)}
+        entry = listed.get(parsed.pre_approval_id)
+        if entry is None or entry.status != "APPROVED":
+            found = "is not among the payer's pre-approvals" if entry is None else f"is {entry.status}"
+            raise StartError(f"pre_approval_id: the pre-approval {found}; a subscription needs an APPROVED one")
+        if entry.currency and entry.currency != parsed.currency:
+            raise StartError(f"currency: the pre-approval is for {entry.currency}, not {parsed.currency}")
+        try:
+            await subscriptions.create(self.client, parsed, self._temporal.task_queue, overrides(timing))
+        except ValueError as exc:
+            raise IdempotencyConflict(str(exc)) from None
+        return await subscriptions.show(self.client, parsed.subscription_id)
+
+    async def subscription(self, subscription_id: str) -> subscriptions.SubscriptionView:
+        """The subscription's timetable and state; ``RPCError`` NOT_FOUND if there is none."""
+        return await subscriptions.show(self.client, subscription_id)
+
+    async def _approved_pre_approval(self, key: str) -> str:
+        """The pre-approval id of the PreApproval workflow ``preapproval-<key>``, if it was approved."""
+        try:
+            state = await self.handle(f"preapproval-{validate_key(key)}").result(timeout=5)
+        except ValueError as exc:
+            raise StartError(f"pre_approval_key: {str(exc).partition(': ')[2]}") from None
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                raise StartError(f"pre_approval_key: there is no pre-approval with key {key!r}") from None
+            raise
+        if state.status is not PaymentStatus.SUCCESSFUL:
+            raise StartError(f"pre_approval_key: the pre-approval is {state.status.value}, not approved")
+        return state.reference_id
 
     # -- internals ----------------------------------------------------------------------------
 
