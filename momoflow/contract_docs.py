@@ -51,6 +51,8 @@ def _prefix(workflow_type: str) -> str:
 def _workflow_section(workflow_type: str) -> str:
     asynchronous = workflow_type in contract.ASYNCHRONOUS
     key = "your business key (e.g. the external id)" if asynchronous else "a random UUID (never a phone number)"
+    if workflow_type == contract.WorkflowType.SUBSCRIPTION_DEBIT:
+        key = "the subscription id, followed by the scheduled time (the subscription's Temporal Schedule starts it)"
     lines = [
         f"### {workflow_type}",
         "",
