@@ -32,7 +32,7 @@ from momoflow.operations import (
 )
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from momoflow.validation import check_sandbox_currency, validate_key
-from starter import listing
+from starter import listing, subscription_cli
 from starter.exits import (
     EXIT_CODES_HELP,
     EXIT_FAILED,
@@ -190,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     found.add_argument("--reference-id", help="MoMo's reference id (MomoReferenceId)")
     found.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
 
+    subscription_cli.register(sub, _party_args, _Parser)
     sub.add_parser("demo", help="run every use case against a running stack and compare with expectations")
     return parser
 
@@ -282,6 +283,8 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
 def _check_before_start(args: argparse.Namespace) -> BaseModel | None:
     """Every input check, before connecting: after a start, no error may be called bad input."""
     request = _validated(args)
+    if args.command == "subscription" and args.action == "create":
+        subscription_cli.request_of(args, _party(args, "payer"))  # durations and times, before connecting
     currency = getattr(request, "currency", None) or getattr(args, "currency", None)
     try:
         check_sandbox_currency(currency, PaymentDefaults().target_environment)
@@ -327,6 +330,8 @@ async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
         ("resolve", None): lambda: _resolve(momoflow, args, context, out),
         ("list", None): lambda: _list(momoflow, args, out),
     }
+    if command == "subscription":
+        return await subscription_cli.run(momoflow, args, _party(args, "payer") if action == "create" else None, out)
     if command == "demo":
         from starter.demo import run_demo
 
