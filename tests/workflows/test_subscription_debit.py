@@ -166,8 +166,10 @@ async def test_catch_up_after_an_outage_does_not_debit_twice(time_env: WorkflowE
     async with runner.workers():
         for n in range(3):
             await runner.run(START + n * DAY)
-        # After an outage the schedule catches up on periods 2 to 6 at once, two of them done already.
-        catch_up = await asyncio.gather(*(runner.run(START + n * DAY) for n in range(1, 6)))
+        # After an outage the schedule catches up on periods 2 to 6, two of them done already. (One
+        # after the other: the test server mishandles runs attaching to one running workflow at
+        # once; the real dev server's test triggers that case.)
+        catch_up = [await runner.run(START + n * DAY) for n in range(1, 6)]
     assert {r.status for r in catch_up} == {"SUCCESSFUL"}
     assert len(momo.posts) == 6
     assert sorted(momo.external_ids) == sorted(set(momo.external_ids))
