@@ -1,24 +1,33 @@
 """Re-record the workflow histories the replay tests use (``make record-histories``).
 
 Starts a private stack (dev server, sandbox, gateway, worker on free ports),
-drives one payment through each path of the payment pattern, and writes each
-history as JSON beside this file. Re-record after an intended, compatible
-change; an incompatible change must instead be guarded with workflow.patched().
+drives one payment through each path of the payment pattern and one period of
+a subscription, and writes each history as JSON beside this file. Re-record
+after an intended, compatible change; an incompatible change must instead be
+guarded with workflow.patched().
+
+Name fixtures to record only those (``python -m tests.replay.record
+subscription-debit``): only the runs that produce them happen and no other
+file is written, so the committed histories of older behaviour stay as they are.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 
 import httpx
 
 from devstack import Stack, StackConfig
+from momoflow.contract import IdPrefix, WorkflowType
 from momoflow.models import PaymentStatus, PaymentTiming
 from momoflow.settings import PaymentDefaults
+from starter import subscriptions
 from starter.facade import Momoflow
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -40,107 +49,183 @@ async def _faults(stack: Stack, **values: float) -> None:
         (await http.put(f"{stack.config.sandbox_url}/sandbox/faults", json=values)).raise_for_status()
 
 
-async def record(out_dir: Path = HISTORIES) -> list[Path]:
+async def _payments(stack: Stack) -> dict[str, str]:
+    """One payment through each path of the payment pattern, and every other payment workflow type."""
+    momoflow: Momoflow = stack.momoflow()
+    config = stack.config
+    ids: dict[str, str] = {}
+
+    async def run(name: str, request: dict[str, object], timing: PaymentTiming = FAST) -> None:
+        payment = await momoflow.request_to_pay(request, timing=timing)
+        await payment.result()
+        ids[name] = payment.workflow_id
+
+    await run("callback-successful", _request("46733999999", "callback-successful"))
+    await run("callback-rejected", _request("46733123451", "callback-rejected"))
+    await _faults(stack, callback_drop_rate=1.0)
+    await run("poll-successful", _request("46733999998", "poll-successful"), FAST.model_copy(update={"callback_timeout_s": 2}))
+    await _faults(stack, callback_drop_rate=0.0)
+    # A production market's rules in the facade, so the sandbox itself refuses the currency.
+    production = Momoflow(stack.client, config.temporal_settings(), PaymentDefaults(target_environment="mtnivorycoast"))
+    refused = await production.request_to_pay(_request("46733999999", "submit-invalid-currency", "XOF"), timing=FAST)
+    await refused.result()
+    ids["submit-invalid-currency"] = refused.workflow_id
+
+    # Never answered: UNKNOWN at the deadline, then settled by an operator.
+    unknown = await momoflow.request_to_pay(
+        _request("46733123453", "unknown-resolved"),
+        timing=FAST.model_copy(update={"callback_timeout_s": 1, "deadline_s": 3, "reconcile_initial_interval_s": 1}),
+    )
+    while (await unknown.status()).status is not PaymentStatus.UNKNOWN:
+        await asyncio.sleep(0.2)
+    await unknown.resolve("FAILED", operator="replay-recorder", reason="fixture: customer never answered")
+    ids["unknown-resolved"] = unknown.workflow_id
+
+    # Every other workflow type, once each.
+    payee = {"party_id_type": "MSISDN", "party_id": "46733000002"}
+    transfer = await momoflow.transfer(
+        {"amount": "20", "currency": "EUR", "payee": payee, "external_id": "REPLAY-transfer",
+         "check_payee": True, "check_balance": True},
+        timing=FAST,
+    )  # fmt: skip
+    approval = await momoflow.pre_approval(
+        {"payer": {"party_id_type": "MSISDN", "party_id": "46733000003"}, "currency": "EUR", "validity_s": 600},
+        key="REPLAY-preapproval",
+        timing=FAST,
+    )
+    invoice_request = {
+        "amount": "30",
+        "currency": "EUR",
+        "payee": {"party_id_type": "MSISDN", "party_id": "46733000001"},
+        "validity_s": 600,
+    }
+    paid = await momoflow.create_invoice(
+        {**invoice_request, "intended_payer": payee, "external_id": "REPLAY-invoice-paid"}, timing=FAST
+    )
+    open_invoice = await momoflow.create_invoice(
+        {**invoice_request, "intended_payer": {"party_id_type": "MSISDN", "party_id": "46733123453"},
+         "external_id": "REPLAY-invoice-cancelled"},
+        timing=FAST,
+    )  # fmt: skip
+    while not (await open_invoice.status()).details.get("payment_reference"):
+        await asyncio.sleep(0.1)
+    await open_invoice.cancel()
+    approved = await approval.result()
+    for name, handle in (("transfer", transfer), ("invoice-paid", paid), ("invoice-cancelled", open_invoice)):
+        await handle.result()
+        ids[name] = handle.workflow_id
+    ids["preapproval"] = approval.workflow_id
+    paid_state = await paid.result()
+    late_cancel = await momoflow.cancel_invoice(
+        {"invoice_reference_id": paid_state.reference_id, "external_id": "REPLAY-invoice-paid"}, timing=FAST
+    )
+    await late_cancel.result()
+    ids["cancel-invoice-refused"] = late_cancel.workflow_id
+
+    # The synchronous workflows: run each, then find its id.
+    await momoflow.validate_account_holder(payee, product="disbursement")
+    await momoflow.get_balance(product="collection")
+    await momoflow.list_pre_approvals({"party_id_type": "MSISDN", "party_id": "46733000003"})
+    await momoflow.cancel_pre_approval(approved.reference_id)
+    for workflow_type in ("ValidateAccountHolder", "GetBalance", "ListPreApprovals", "CancelPreApproval"):
+        async for execution in stack.client.list_workflows(f'WorkflowType="{workflow_type}"'):
+            ids[_kebab(workflow_type)] = execution.id
+            break
+
+    return {_file_name(name): workflow_id for name, workflow_id in ids.items()}
+
+
+async def _subscription_debit(stack: Stack) -> dict[str, str]:
+    """One period of a subscription, started by its real schedule, collected to SUCCESSFUL.
+
+    The payer is the sandbox number the pre-approval fixtures already carry, so this
+    history adds no other number; ids and search attributes carry none.
+    """
+    momoflow = stack.momoflow()
+    payer = {"party_id_type": "MSISDN", "party_id": "46733000003"}
+    mandate_key = "REPLAY-subscription-mandate"
+    approval = await momoflow.pre_approval({"payer": payer, "currency": "EUR", "validity_s": 600}, key=mandate_key, timing=FAST)
+    if (await approval.result()).status is not PaymentStatus.SUCCESSFUL:
+        raise RuntimeError("the sandbox did not approve the subscription's pre-approval")
+    subscription_id = "REPLAY-subscription"
+    request = {
+        "subscription_id": subscription_id,
+        "payer": payer,
+        "amount": "3.50",
+        "currency": "EUR",
+        "payer_message": "Replay fixture",
+        "cadence": {"every_s": 2},
+        "count": 1,  # one scheduled period, then the schedule has no more actions
+    }
+    await momoflow.subscribe(request, pre_approval_key=mandate_key, timing=FAST)
+    query = (
+        f'WorkflowType = "{WorkflowType.SUBSCRIPTION_DEBIT}" '
+        f'AND WorkflowId STARTS_WITH "{IdPrefix.SUBSCRIPTION_DEBIT}-{subscription_id}-" AND ExecutionStatus = "Completed"'
+    )
+    try:
+        for _ in range(300):
+            async for execution in stack.client.list_workflows(query):
+                period = await subscriptions.debits(stack.client, subscription_id)
+                if [p.status for p in period] != ["SUCCESSFUL"]:
+                    raise RuntimeError(f"the subscription's period did not end SUCCESSFUL: {period}")
+                return {"subscription-debit": execution.id}
+            await asyncio.sleep(0.2)
+        raise RuntimeError("the subscription's schedule never completed a period")
+    finally:
+        await subscriptions.cancel(stack.client, subscription_id)
+
+
+Recorder = Callable[[Stack], Awaitable[dict[str, str]]]
+_SYNCHRONOUS = {"validate-account-holder", "get-balance", "list-pre-approvals", "cancel-pre-approval"}
+_OWN_PREFIXES = ("transfer", "preapproval", "invoice", "cancel-invoice")
+_PAYMENT_PATHS = ("callback-successful", "callback-rejected", "poll-successful", "submit-invalid-currency", "unknown-resolved")
+_OTHER_PAYMENTS = ("transfer", "preapproval", "invoice-paid", "invoice-cancelled", "cancel-invoice-refused")
+
+
+def _file_name(name: str) -> str:
+    prefix = "" if name in _SYNCHRONOUS or name.startswith(_OWN_PREFIXES) else "request_to_pay-"
+    return f"{prefix}{name}"
+
+
+# Each run and the fixtures (file stems) it writes.
+RECORDERS: dict[Recorder, tuple[str, ...]] = {
+    _payments: tuple(_file_name(name) for name in (*_PAYMENT_PATHS, *_OTHER_PAYMENTS, *sorted(_SYNCHRONOUS))),
+    _subscription_debit: ("subscription-debit",),
+}
+FIXTURES = [name for names in RECORDERS.values() for name in names]
+
+
+def unknown_fixtures(names: Collection[str]) -> str | None:
+    unknown = sorted(set(names) - set(FIXTURES))
+    return f"fixtures: unknown {', '.join(unknown)}; known: {', '.join(FIXTURES)}" if unknown else None
+
+
+async def record(out_dir: Path = HISTORIES, only: Collection[str] = ()) -> list[Path]:
+    """Record every fixture, or only those named in ``only`` (no other file is written)."""
+    problem = unknown_fixtures(only)
+    if problem:
+        raise ValueError(problem)
+    wanted = set(only or FIXTURES)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         # Plain payloads, so the replay test needs no key.
         config = StackConfig.ephemeral(Path(tmp), sandbox_env={"SANDBOX_APPROVAL_DELAY_S": "0.5"}, codec_keys="")
         stack = await Stack(config).start()
         try:
-            momoflow: Momoflow = stack.momoflow()
-            ids: dict[str, str] = {}
-
-            async def run(name: str, request: dict[str, object], timing: PaymentTiming = FAST) -> None:
-                payment = await momoflow.request_to_pay(request, timing=timing)
-                await payment.result()
-                ids[name] = payment.workflow_id
-
-            await run("callback-successful", _request("46733999999", "callback-successful"))
-            await run("callback-rejected", _request("46733123451", "callback-rejected"))
-            await _faults(stack, callback_drop_rate=1.0)
-            await run("poll-successful", _request("46733999998", "poll-successful"), FAST.model_copy(update={"callback_timeout_s": 2}))
-            await _faults(stack, callback_drop_rate=0.0)
-            # A production market's rules in the facade, so the sandbox itself refuses the currency.
-            production = Momoflow(stack.client, config.temporal_settings(), PaymentDefaults(target_environment="mtnivorycoast"))
-            refused = await production.request_to_pay(_request("46733999999", "submit-invalid-currency", "XOF"), timing=FAST)
-            await refused.result()
-            ids["submit-invalid-currency"] = refused.workflow_id
-
-            # Never answered: UNKNOWN at the deadline, then settled by an operator.
-            unknown = await momoflow.request_to_pay(
-                _request("46733123453", "unknown-resolved"),
-                timing=FAST.model_copy(update={"callback_timeout_s": 1, "deadline_s": 3, "reconcile_initial_interval_s": 1}),
-            )
-            while (await unknown.status()).status is not PaymentStatus.UNKNOWN:
-                await asyncio.sleep(0.2)
-            await unknown.resolve("FAILED", operator="replay-recorder", reason="fixture: customer never answered")
-            ids["unknown-resolved"] = unknown.workflow_id
-
-            # Every other workflow type, once each.
-            payee = {"party_id_type": "MSISDN", "party_id": "46733000002"}
-            transfer = await momoflow.transfer(
-                {"amount": "20", "currency": "EUR", "payee": payee, "external_id": "REPLAY-transfer",
-                 "check_payee": True, "check_balance": True},
-                timing=FAST,
-            )  # fmt: skip
-            approval = await momoflow.pre_approval(
-                {"payer": {"party_id_type": "MSISDN", "party_id": "46733000003"}, "currency": "EUR", "validity_s": 600},
-                key="REPLAY-preapproval",
-                timing=FAST,
-            )
-            invoice_request = {
-                "amount": "30",
-                "currency": "EUR",
-                "payee": {"party_id_type": "MSISDN", "party_id": "46733000001"},
-                "validity_s": 600,
-            }
-            paid = await momoflow.create_invoice(
-                {**invoice_request, "intended_payer": payee, "external_id": "REPLAY-invoice-paid"}, timing=FAST
-            )
-            open_invoice = await momoflow.create_invoice(
-                {**invoice_request, "intended_payer": {"party_id_type": "MSISDN", "party_id": "46733123453"},
-                 "external_id": "REPLAY-invoice-cancelled"},
-                timing=FAST,
-            )  # fmt: skip
-            while not (await open_invoice.status()).details.get("payment_reference"):
-                await asyncio.sleep(0.1)
-            await open_invoice.cancel()
-            approved = await approval.result()
-            for name, handle in (("transfer", transfer), ("invoice-paid", paid), ("invoice-cancelled", open_invoice)):
-                await handle.result()
-                ids[name] = handle.workflow_id
-            ids["preapproval"] = approval.workflow_id
-            paid_state = await paid.result()
-            late_cancel = await momoflow.cancel_invoice(
-                {"invoice_reference_id": paid_state.reference_id, "external_id": "REPLAY-invoice-paid"}, timing=FAST
-            )
-            await late_cancel.result()
-            ids["cancel-invoice-refused"] = late_cancel.workflow_id
-
-            # The synchronous workflows: run each, then find its id.
-            await momoflow.validate_account_holder(payee, product="disbursement")
-            await momoflow.get_balance(product="collection")
-            await momoflow.list_pre_approvals({"party_id_type": "MSISDN", "party_id": "46733000003"})
-            await momoflow.cancel_pre_approval(approved.reference_id)
-            for workflow_type in ("ValidateAccountHolder", "GetBalance", "ListPreApprovals", "CancelPreApproval"):
-                async for execution in stack.client.list_workflows(f'WorkflowType="{workflow_type}"'):
-                    ids[_kebab(workflow_type)] = execution.id
-                    break
-
             written = []
-            for name, workflow_id in ids.items():
-                history = await stack.client.get_workflow_handle(workflow_id).fetch_history()
-                prefix = "" if name in _SYNCHRONOUS or name.startswith(_OWN_PREFIXES) else "request_to_pay-"
-                path = out_dir / f"{prefix}{name}.json"
-                path.write_text(history.to_json())
-                written.append(path)
+            for recorder, names in RECORDERS.items():
+                if wanted.isdisjoint(names):
+                    continue
+                for name, workflow_id in (await recorder(stack)).items():
+                    if name not in wanted:
+                        continue
+                    history = await stack.client.get_workflow_handle(workflow_id).fetch_history()
+                    path = out_dir / f"{name}.json"
+                    path.write_text(history.to_json())
+                    written.append(path)
             return written
         finally:
             stack.stop()
-
-
-_SYNCHRONOUS = {"validate-account-holder", "get-balance", "list-pre-approvals", "cancel-pre-approval"}
-_OWN_PREFIXES = ("transfer", "preapproval", "invoice", "cancel-invoice")
 
 
 def _kebab(name: str) -> str:
@@ -148,7 +233,13 @@ def _kebab(name: str) -> str:
 
 
 def main() -> None:
-    for path in asyncio.run(record()):
+    parser = argparse.ArgumentParser(prog="python -m tests.replay.record", description="Record the replay test histories.")
+    parser.add_argument("fixtures", nargs="*", metavar="FIXTURE", help=f"record only these (default: all): {', '.join(FIXTURES)}")
+    args = parser.parse_args()
+    problem = unknown_fixtures(args.fixtures)
+    if problem:
+        parser.error(problem)
+    for path in asyncio.run(record(only=args.fixtures)):
         print(f"recorded {path}")
     sys.stdout.flush()
     os._exit(0)
