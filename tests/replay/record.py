@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 
 import httpx
+from temporalio.client import WorkflowFailureError
 
 from devstack import Stack, StackConfig
 from momoflow.contract import IdPrefix, WorkflowType
@@ -65,11 +66,18 @@ async def _payments(stack: Stack) -> dict[str, str]:
     await _faults(stack, callback_drop_rate=1.0)
     await run("poll-successful", _request("46733999998", "poll-successful"), FAST.model_copy(update={"callback_timeout_s": 2}))
     await _faults(stack, callback_drop_rate=0.0)
-    # A production market's rules in the facade, so the sandbox itself refuses the currency.
+    # A production market's rules in the facade let XOF through; the worker, on the sandbox,
+    # refuses it at admission. (request_to_pay-submit-invalid-currency.json, MoMo refusing at
+    # submit, was recorded before admission existed and is kept as it is.)
     production = Momoflow(stack.client, config.temporal_settings(), PaymentDefaults(target_environment="mtnivorycoast"))
-    refused = await production.request_to_pay(_request("46733999999", "submit-invalid-currency", "XOF"), timing=FAST)
-    await refused.result()
-    ids["submit-invalid-currency"] = refused.workflow_id
+    refused = await production.request_to_pay(_request("46733999999", "refused-at-admission", "XOF"), timing=FAST)
+    try:
+        await refused.result()
+    except WorkflowFailureError:
+        pass
+    else:
+        raise RuntimeError("refused-at-admission: the worker admitted a currency its environment refuses")
+    ids["refused-at-admission"] = refused.workflow_id
 
     # Never answered: UNKNOWN at the deadline, then settled by an operator.
     unknown = await momoflow.request_to_pay(
@@ -178,7 +186,7 @@ async def _subscription_debit(stack: Stack) -> dict[str, str]:
 Recorder = Callable[[Stack], Awaitable[dict[str, str]]]
 _SYNCHRONOUS = {"validate-account-holder", "get-balance", "list-pre-approvals", "cancel-pre-approval"}
 _OWN_PREFIXES = ("transfer", "preapproval", "invoice", "cancel-invoice")
-_PAYMENT_PATHS = ("callback-successful", "callback-rejected", "poll-successful", "submit-invalid-currency", "unknown-resolved")
+_PAYMENT_PATHS = ("callback-successful", "callback-rejected", "poll-successful", "refused-at-admission", "unknown-resolved")
 _OTHER_PAYMENTS = ("transfer", "preapproval", "invoice-paid", "invoice-cancelled", "cancel-invoice-refused")
 
 
