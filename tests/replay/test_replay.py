@@ -71,7 +71,8 @@ def test_search_attributes_carry_no_phone_number() -> None:
     for path in HISTORIES:
         events = json.loads(path.read_text())["events"]
         values = _search_attribute_values(events)
-        if path.stem.startswith(("request_to_pay", "transfer", "invoice")):
+        # (An input refused at admission ends before the operation sets any attribute.)
+        if path.stem.startswith(("request_to_pay", "transfer", "invoice")) and "refused-at-admission" not in path.stem:
             assert any(value.startswith('"REPLAY-') for value in values), path.stem  # the attributes were found
         assert not any("467" in value for value in values), path.stem
 
