@@ -29,15 +29,7 @@ from momoflow.metrics import temporal as temporal_metrics
 from momoflow.settings import CallbackSettings, MissingCodecKey, MomoSettings, PaymentDefaults, TemporalSettings
 from momoflow.temporal import TemporalSetupError, connect
 from momoflow.wiring import build_activities
-from workflows.account_holder import ValidateAccountHolderWorkflow
-from workflows.balance import GetBalanceWorkflow
-from workflows.cancel_invoice import CancelInvoiceWorkflow
-from workflows.invoice import InvoiceWorkflow
-from workflows.pre_approval import PreApprovalWorkflow
-from workflows.pre_approval_admin import CancelPreApprovalWorkflow, ListPreApprovalsWorkflow
-from workflows.request_to_pay import RequestToPayWorkflow
-from workflows.subscription_debit import SubscriptionDebitWorkflow
-from workflows.transfer import TransferWorkflow
+from workflows.registry import WORKFLOWS  # one per use case (momoflow/use_cases.py)
 
 # Temporal's sandbox re-imports a workflow's module, and every module it imports that is not
 # passed through, for each workflow run. The shared pattern code holds no module state, so
@@ -48,19 +40,6 @@ SHARED_WORKFLOW_MODULES = ("workflows.payment_pattern", "workflows.synchronous",
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(*SHARED_WORKFLOW_MODULES)
 )
-
-WORKFLOWS = [
-    RequestToPayWorkflow,
-    PreApprovalWorkflow,
-    ListPreApprovalsWorkflow,
-    CancelPreApprovalWorkflow,
-    TransferWorkflow,
-    ValidateAccountHolderWorkflow,
-    GetBalanceWorkflow,
-    InvoiceWorkflow,
-    CancelInvoiceWorkflow,
-    SubscriptionDebitWorkflow,
-]
 
 
 async def run_worker(stop: asyncio.Event) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from temporalio import activity
 
-from momoflow import contract
+from momoflow import contract, use_cases
 from momoflow.contract import Admission, AdmissionCheck
 from momoflow.operations import PatternInput
 from momoflow.settings import PaymentDefaults
@@ -32,11 +32,11 @@ def admission_activity(defaults: PaymentDefaults) -> Callable[..., Any]:
 
 
 def judge(check: AdmissionCheck, defaults: PaymentDefaults) -> Admission:
-    model = contract.INPUTS.get(check.workflow_type)
-    if model is None:
+    use_case = use_cases.BY_WORKFLOW_TYPE.get(check.workflow_type)
+    if use_case is None:
         return Admission(problems=[Problem("", f"unknown workflow type {check.workflow_type!r}")])
     try:
-        inp = model.model_validate(check.input)
+        inp = use_case.input_model.model_validate(check.input)
     except InvalidRequest as exc:
         return Admission(problems=exc.problems)
     problems = [*inp.check(), *_environment_problems(inp, defaults.target_environment)]  # type: ignore[attr-defined]

@@ -131,7 +131,7 @@ class CollectionActivities:
             not_found_is_answer=check.not_found_is_answer,
         )
 
-    @activity.defn(name=contract.LIST_PREAPPROVALS)
+    @activity.defn(name=contract.LIST_PRE_APPROVALS)
     async def list_preapprovals(self, listing: PreApprovalListing) -> list[PreApprovalEntry]:
         party = listing.party
         try:
@@ -151,7 +151,7 @@ class CollectionActivities:
             for item in found
         ]
 
-    @activity.defn(name=contract.CANCEL_PREAPPROVAL)
+    @activity.defn(name=contract.CANCEL_PRE_APPROVAL)
     async def cancel_preapproval(self, cancellation: PreApprovalCancellation) -> bool:
         """DELETE the mandate. The DELETE is not idempotent at MoMo but is retried: when a retry
         is refused (the mandate is no longer active), an earlier attempt may have cancelled it,

@@ -7,7 +7,7 @@ activities take and return, and how the worker derives the task queue that runs
 status checks. Workflows refer to activities by name only, so workflow modules
 never import the activities (and through them httpx). The published contract
 (``docs/contract.md`` and the JSON Schemas in ``docs/schemas/``) is generated
-from this module.
+from this module and the use-case registry built on it (:mod:`momoflow.use_cases`).
 """
 
 from __future__ import annotations
@@ -17,23 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from momoflow.models import Money, Party, PaymentState, PaymentTiming
-from momoflow.operations import (
-    AccountHolderQuery,
-    BalanceQuery,
-    CancelInvoiceInput,
-    CancelPreApprovalRequest,
-    InvoiceInput,
-    InvoiceRequest,
-    PreApprovalInput,
-    PreApprovalListQuery,
-    PreApprovalRequest,
-    RequestToPayInput,
-    RequestToPayRequest,
-    TransferInput,
-    TransferRequest,
-)
-from momoflow.subscription import SubscriptionDebitInput, SubscriptionPeriod
+from momoflow.models import Money, Party, PaymentTiming
+from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, TransferRequest
 from momoflow.validation import INVALID_REQUEST, Problem  # noqa: F401 (INVALID_REQUEST is part of the contract)
 
 # -- messages every asynchronous operation workflow understands ---------------------------
@@ -83,26 +68,8 @@ class IdPrefix:
     SUBSCRIPTION_DEBIT = "subscription-debit"
 
 
-# What each workflow type takes and returns (the published JSON Schemas are generated from these).
-INPUTS: dict[str, type[BaseModel]] = {
-    WorkflowType.REQUEST_TO_PAY: RequestToPayInput,
-    WorkflowType.TRANSFER: TransferInput,
-    WorkflowType.PRE_APPROVAL: PreApprovalInput,
-    WorkflowType.INVOICE: InvoiceInput,
-    WorkflowType.CANCEL_INVOICE: CancelInvoiceInput,
-    WorkflowType.VALIDATE_ACCOUNT_HOLDER: AccountHolderQuery,
-    WorkflowType.GET_BALANCE: BalanceQuery,
-    WorkflowType.LIST_PRE_APPROVALS: PreApprovalListQuery,
-    WorkflowType.CANCEL_PRE_APPROVAL: CancelPreApprovalRequest,
-    WorkflowType.SUBSCRIPTION_DEBIT: SubscriptionDebitInput,
-}
-ASYNCHRONOUS = (
-    WorkflowType.REQUEST_TO_PAY,
-    WorkflowType.TRANSFER,
-    WorkflowType.PRE_APPROVAL,
-    WorkflowType.INVOICE,
-    WorkflowType.CANCEL_INVOICE,
-)
+# What each workflow type takes and returns, and which products it runs on, is in the use-case
+# registry (momoflow/use_cases.py), built from the names below.
 
 
 def status_task_queue(task_queue: str, product: str) -> str:
@@ -157,8 +124,9 @@ TRANSFER = Steps(
 # decides the timing, once; the verdict is a marker in history, never judged again on replay.
 ADMIT = "momoflow.admit"
 
-LIST_PREAPPROVALS = "collection.list_preapprovals"
-CANCEL_PREAPPROVAL = "collection.cancel_preapproval"
+# Activity names are historical wire names: the Python names spell the use case ``pre_approval``.
+LIST_PRE_APPROVALS = "collection.list_preapprovals"
+CANCEL_PRE_APPROVAL = "collection.cancel_preapproval"
 
 # Subscriptions: start or attach to one period's Request to Pay (the facade's id policies), wait
 # for its final state, and pause the subscription's schedule when its mandate is no longer valid.
@@ -173,11 +141,6 @@ def account_holder(product: str) -> str:
 
 def balance(product: str) -> str:
     return f"{product}.get_balance"
-
-
-STATUS_ACTIVITIES = {
-    steps.get_status for steps in (REQUEST_TO_PAY, PRE_APPROVAL, INVOICE, TRANSFER)
-} | {steps.await_final for steps in (REQUEST_TO_PAY, PRE_APPROVAL, INVOICE, TRANSFER)}
 
 
 # -- activity payloads ---------------------------------------------------------------------
@@ -282,16 +245,3 @@ class Admission(BaseModel):
 
     problems: list[Problem] = Field(default_factory=list)
     timing: PaymentTiming | None = None
-
-
-# -- results of the synchronous workflows --------------------------------------------------
-# (declared after their models; asynchronous operations all return ``PaymentState``)
-
-RESULTS: dict[str, Any] = {
-    **{workflow_type: PaymentState for workflow_type in ASYNCHRONOUS},
-    WorkflowType.VALIDATE_ACCOUNT_HOLDER: AccountHolder,
-    WorkflowType.GET_BALANCE: AccountBalance,
-    WorkflowType.LIST_PRE_APPROVALS: list[PreApprovalEntry],
-    WorkflowType.CANCEL_PRE_APPROVAL: bool,
-    WorkflowType.SUBSCRIPTION_DEBIT: SubscriptionPeriod,
-}

@@ -16,7 +16,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from momoflow import contract
+from momoflow import use_cases
 from activities.accounts import account_activities
 from activities.collection import CollectionActivities
 from activities.disbursement import DisbursementActivities
@@ -26,24 +26,8 @@ from momoflow.callback_tokens import CallbackSigner
 from momoflow.models import Product
 from momoflow.settings import CallbackSettings, MomoSettings
 
-# Per product: the activity names it serves, and which of them are status checks.
-PRODUCT_ACTIVITIES: dict[Product, list[str]] = {
-    Product.COLLECTION: [
-        *(getattr(contract.REQUEST_TO_PAY, f) for f in ("submit", "get_status", "await_final")),
-        *(getattr(contract.PRE_APPROVAL, f) for f in ("submit", "get_status", "await_final")),
-        *(getattr(contract.INVOICE, f) for f in ("submit", "get_status", "await_final")),
-        contract.INVOICE_CANCELLATION.submit,
-        contract.LIST_PREAPPROVALS,
-        contract.CANCEL_PREAPPROVAL,
-        contract.balance("collection"),
-        contract.account_holder("collection"),
-    ],
-    Product.DISBURSEMENT: [
-        *(getattr(contract.TRANSFER, f) for f in ("submit", "get_status", "await_final")),
-        contract.balance("disbursement"),
-        contract.account_holder("disbursement"),
-    ],
-}
+# Per product: every activity name a use case schedules (status checks go to the status queue).
+PRODUCT_ACTIVITIES: dict[Product, list[str]] = use_cases.product_activities()
 
 
 def credentials(settings: MomoSettings, product: Product) -> MomoCredentials | None:
@@ -95,7 +79,7 @@ def build_activities(
         group = ProductActivities(product=product, configured=creds is not None)
         if creds is None:
             for name in PRODUCT_ACTIVITIES[product]:
-                queue = group.status if name in contract.STATUS_ACTIVITIES else group.main
+                queue = group.status if name in use_cases.STATUS_ACTIVITIES else group.main
                 queue.append(_not_configured(product, name))
         else:
             options: dict[str, Any] = {"target_environment": momo.target_environment, "tokens": tokens}

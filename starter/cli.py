@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from momo.models import PartyIdType
 from momoflow.masking import mask_msisdn
+from momoflow import use_cases
 from momoflow.contract import STATUS_QUERY
 from momoflow.models import PaymentState, Product
 from momoflow.operations import (
@@ -106,12 +107,7 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m starter", description="Start, follow, find and settle MoMo operations.")
-    parser.add_argument("--ui", default="http://127.0.0.1:8233", help="Temporal Web UI base URL for links")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    rtp = sub.add_parser("request-to-pay", help="collect money from a customer")
+def _request_to_pay_args(rtp: argparse.ArgumentParser) -> None:
     rtp.add_argument("--amount", required=True, help="decimal amount, e.g. 500 or 12.50")
     rtp.add_argument("--currency", required=True, help="ISO 4217 code (EUR in the sandbox)")
     _party_args(rtp, "payer", "who pays")
@@ -120,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     rtp.add_argument("--note", default="", help="payee note (max 160 characters)")
     _follow_args(rtp)
 
-    transfer = sub.add_parser("transfer", help="pay money out to a customer")
+
+def _transfer_args(transfer: argparse.ArgumentParser) -> None:
     transfer.add_argument("--amount", required=True)
     transfer.add_argument("--currency", required=True)
     _party_args(transfer, "payee", "who receives")
@@ -131,33 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     transfer.add_argument("--check-balance", action="store_true", help="first check the balance covers the amount")
     _follow_args(transfer)
 
-    pre = sub.add_parser("pre-approval", help="pre-approvals: create, list, cancel").add_subparsers(
-        dest="action", required=True, parser_class=_Parser
-    )
-    create = pre.add_parser("create", help="ask a customer to allow future debits")
+
+def _pre_approval_args(create: argparse.ArgumentParser) -> None:
     _party_args(create, "payer", "who approves")
     create.add_argument("--currency", required=True)
     create.add_argument("--validity", type=int, required=True, help="how long the approval lasts, in seconds")
     create.add_argument("--message", default="")
     _follow_args(create, key_required=True)
-    payer_list = pre.add_parser("list", help="a payer's pre-approvals")
-    _party_args(payer_list, "payer", "whose")
-    cancel = pre.add_parser("cancel", help="cancel an approved pre-approval")
-    cancel.add_argument("pre_approval_id")
 
-    holder = sub.add_parser("account-holder", help="is this party an active MoMo customer?")
-    _party_args(holder, "party", "who")
-    holder.add_argument("--product", default="collection", choices=PRODUCTS)
-    holder.add_argument("--basic-info", action="store_true", help="also fetch the holder's names")
 
-    balance = sub.add_parser("balance", help="the available balance of an account")
-    balance.add_argument("--product", default="collection", choices=PRODUCTS)
-    balance.add_argument("--currency", default=None)
-
-    inv = sub.add_parser("invoice", help="invoices: create, cancel").add_subparsers(
-        dest="action", required=True, parser_class=_Parser
-    )
-    create_inv = inv.add_parser("create", help="create an invoice and follow it")
+def _invoice_args(create_inv: argparse.ArgumentParser) -> None:
     create_inv.add_argument("--amount", required=True)
     create_inv.add_argument("--currency", required=True)
     _party_args(create_inv, "payer", "who is meant to pay")
@@ -166,11 +146,70 @@ def build_parser() -> argparse.ArgumentParser:
     create_inv.add_argument("--validity", type=int, required=True, help="seconds until the invoice expires")
     create_inv.add_argument("--description", default="")
     _follow_args(create_inv)
-    cancel_inv = inv.add_parser("cancel", help="cancel an invoice")
+
+
+def _cancel_invoice_args(cancel_inv: argparse.ArgumentParser) -> None:
     which = cancel_inv.add_mutually_exclusive_group(required=True)
     which.add_argument("--workflow-id", help="an invoice momoflow created (its workflow id)")
     which.add_argument("--reference-id", help="an invoice created elsewhere (its MoMo reference id)")
     cancel_inv.add_argument("--external-id", help="with --reference-id: the invoice's external id")
+
+
+def _account_holder_args(holder: argparse.ArgumentParser) -> None:
+    _party_args(holder, "party", "who")
+    holder.add_argument("--product", default="collection", choices=PRODUCTS)
+    holder.add_argument("--basic-info", action="store_true", help="also fetch the holder's names")
+
+
+def _balance_args(balance: argparse.ArgumentParser) -> None:
+    balance.add_argument("--product", default="collection", choices=PRODUCTS)
+    balance.add_argument("--currency", default=None)
+
+
+def _list_pre_approvals_args(payer_list: argparse.ArgumentParser) -> None:
+    _party_args(payer_list, "payer", "whose")
+
+
+def _cancel_pre_approval_args(cancel: argparse.ArgumentParser) -> None:
+    cancel.add_argument("pre_approval_id")
+
+
+# Per use case (by registry name): its subcommand's help line and arguments. The words of the
+# subcommand come from the registry (``UseCase.cli_command``).
+_USE_CASE_ARGUMENTS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    use_cases.REQUEST_TO_PAY.name: ("collect money from a customer", _request_to_pay_args),
+    use_cases.TRANSFER.name: ("pay money out to a customer", _transfer_args),
+    use_cases.PRE_APPROVAL.name: ("ask a customer to allow future debits", _pre_approval_args),
+    use_cases.INVOICE.name: ("create an invoice and follow it", _invoice_args),
+    use_cases.CANCEL_INVOICE.name: ("cancel an invoice", _cancel_invoice_args),
+    use_cases.VALIDATE_ACCOUNT_HOLDER.name: ("is this party an active MoMo customer?", _account_holder_args),
+    use_cases.GET_BALANCE.name: ("the available balance of an account", _balance_args),
+    use_cases.LIST_PRE_APPROVALS.name: ("a payer's pre-approvals", _list_pre_approvals_args),
+    use_cases.CANCEL_PRE_APPROVAL.name: ("cancel an approved pre-approval", _cancel_pre_approval_args),
+}
+# Commands with one action per use case (``pre-approval create``).
+_GROUP_HELP = {"pre-approval": "pre-approvals: create, list, cancel", "invoice": "invoices: create, cancel"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m starter", description="Start, follow, find and settle MoMo operations.")
+    parser.add_argument("--ui", default="http://127.0.0.1:8233", help="Temporal Web UI base URL for links")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    groups: dict[str, Any] = {}
+    for use_case in use_cases.USE_CASES:
+        if use_case.kind is use_cases.Kind.SUBSCRIPTION:
+            continue  # starter/subscription_cli.py adds the subscription commands
+        command, *action = use_case.cli_command
+        help_text, add_arguments = _USE_CASE_ARGUMENTS[use_case.name]
+        if action:
+            if command not in groups:
+                groups[command] = sub.add_parser(command, help=_GROUP_HELP[command]).add_subparsers(
+                    dest="action", required=True, parser_class=_Parser
+                )
+            add_arguments(groups[command].add_parser(action[0], help=help_text))
+        else:
+            add_arguments(sub.add_parser(command, help=help_text))
 
     status = sub.add_parser("status", help="show an operation's live state; the exit code says where it stands")
     status.add_argument("workflow_id")
@@ -226,10 +265,16 @@ async def follow(payment: PaymentHandle, timeout: float | None, out: Any = sys.s
         return await payment.status()
 
 
+def _use_case_of(args: argparse.Namespace) -> use_cases.UseCase | None:
+    """The use case the subcommand starts; None for the operator's commands (status, list, ...)."""
+    words = (args.command, getattr(args, "action", None))
+    return use_cases.BY_CLI_COMMAND.get(tuple(word for word in words if word))
+
+
 def _validated(args: argparse.Namespace) -> BaseModel | None:
     """Build and check the request before connecting anywhere, so typos cost nothing."""
-    command, action = args.command, getattr(args, "action", None)
-    if command == "request-to-pay":
+    use_case = _use_case_of(args)
+    if use_case is use_cases.REQUEST_TO_PAY:
         return parse(
             RequestToPayRequest,
             {
@@ -241,7 +286,7 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
                 "payee_note": args.note,
             },
         )
-    if command == "transfer":
+    if use_case is use_cases.TRANSFER:
         return parse(
             TransferRequest,
             {
@@ -255,12 +300,12 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
                 "check_balance": args.check_balance,
             },
         )
-    if command == "pre-approval" and action == "create":
+    if use_case is use_cases.PRE_APPROVAL:
         return parse(
             PreApprovalRequest,
             {"payer": _party(args, "payer"), "currency": args.currency, "validity_s": args.validity, "payer_message": args.message},
         )
-    if command == "invoice" and action == "create":
+    if use_case is use_cases.INVOICE:
         return parse(
             InvoiceRequest,
             {
@@ -273,7 +318,7 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
                 "description": args.description,
             },
         )
-    if command == "invoice" and action == "cancel" and args.reference_id:
+    if use_case is use_cases.CANCEL_INVOICE and args.reference_id:
         if not args.external_id:
             raise StartError("external_id: required with --reference-id")
         return parse(CancelInvoiceRequest, {"invoice_reference_id": args.reference_id, "external_id": args.external_id})
@@ -291,7 +336,7 @@ def _check_before_start(args: argparse.Namespace) -> BaseModel | None:
         key = getattr(args, "key", None) or getattr(request, "external_id", None)
         if key is not None and request is not None:
             validate_key(key)  # the workflow id is made from it
-        if args.command == "invoice" and getattr(args, "action", None) == "cancel" and args.reference_id:
+        if _use_case_of(args) is use_cases.CANCEL_INVOICE and args.reference_id:
             validate_key(args.reference_id)
         if args.command == "list":
             if args.limit < 1:
@@ -313,22 +358,22 @@ def _check_before_start(args: argparse.Namespace) -> BaseModel | None:
 async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
     request = _check_before_start(args)
     momoflow = await Momoflow.connect(TemporalSettings(), ui_base_url=args.ui)
-    command, action = args.command, getattr(args, "action", None)
-    handlers: dict[tuple[str, str | None], Callable[[], Awaitable[int]]] = {
-        ("request-to-pay", None): lambda: _request_to_pay(momoflow, request, args, context, out),
-        ("transfer", None): lambda: _transfer(momoflow, request, args, context, out),
-        ("pre-approval", "create"): lambda: _pre_approval(momoflow, request, args, context, out),
-        ("pre-approval", "list"): lambda: _print_result(out, momoflow.list_pre_approvals(_party(args, "payer"))),
-        ("pre-approval", "cancel"): lambda: _print_result(out, momoflow.cancel_pre_approval(args.pre_approval_id)),
-        ("account-holder", None): lambda: _print_result(
+    command = args.command
+    handlers: dict[str, Callable[[], Awaitable[int]]] = {
+        use_cases.REQUEST_TO_PAY.name: lambda: _request_to_pay(momoflow, request, args, context, out),
+        use_cases.TRANSFER.name: lambda: _transfer(momoflow, request, args, context, out),
+        use_cases.PRE_APPROVAL.name: lambda: _pre_approval(momoflow, request, args, context, out),
+        use_cases.LIST_PRE_APPROVALS.name: lambda: _print_result(out, momoflow.list_pre_approvals(_party(args, "payer"))),
+        use_cases.CANCEL_PRE_APPROVAL.name: lambda: _print_result(out, momoflow.cancel_pre_approval(args.pre_approval_id)),
+        use_cases.VALIDATE_ACCOUNT_HOLDER.name: lambda: _print_result(
             out, momoflow.validate_account_holder(_party(args, "party"), product=args.product, basic_info=args.basic_info)
         ),
-        ("balance", None): lambda: _print_result(out, momoflow.get_balance(product=args.product, currency=args.currency)),
-        ("invoice", "create"): lambda: _invoice(momoflow, request, args, context, out),
-        ("invoice", "cancel"): lambda: _cancel_invoice(momoflow, request, args, context, out),
-        ("status", None): lambda: _status(momoflow, args, context, out),
-        ("resolve", None): lambda: _resolve(momoflow, args, context, out),
-        ("list", None): lambda: _list(momoflow, args, out),
+        use_cases.GET_BALANCE.name: lambda: _print_result(out, momoflow.get_balance(product=args.product, currency=args.currency)),
+        use_cases.INVOICE.name: lambda: _invoice(momoflow, request, args, context, out),
+        use_cases.CANCEL_INVOICE.name: lambda: _cancel_invoice(momoflow, request, args, context, out),
+        "status": lambda: _status(momoflow, args, context, out),
+        "resolve": lambda: _resolve(momoflow, args, context, out),
+        "list": lambda: _list(momoflow, args, out),
     }
     if command == "subscription":
         return await subscription_cli.run(momoflow, args, _party(args, "payer") if action == "create" else None, out)
@@ -336,7 +381,8 @@ async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
         from starter.demo import run_demo
 
         return await run_demo(momoflow, as_json=out.json)
-    return await handlers[(command, action)]()
+    use_case = _use_case_of(args)
+    return await handlers[use_case.name if use_case else command]()
 
 
 async def _print_result(out: Output, call: Awaitable[Any]) -> int:

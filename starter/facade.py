@@ -36,38 +36,23 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from momoflow import search_attributes as sa
-from momoflow import tracing
+from momoflow import tracing, use_cases
 from momoflow.contract import AccountBalance, AccountHolder, PreApprovalEntry
-from momoflow.contract import CANCEL_UPDATE, RESOLVE_UPDATE, STATUS_QUERY, WorkflowType
+from momoflow.contract import CANCEL_UPDATE, RESOLVE_UPDATE, STATUS_QUERY
 from momoflow.models import Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution, TimingOverrides
 from momoflow.operations import (
-    AccountHolderQuery,
-    BalanceQuery,
-    CancelInvoiceInput,
     CancelInvoiceRequest,
-    CancelPreApprovalRequest,
-    InvoiceInput,
     InvoiceRequest,
-    PreApprovalInput,
-    PreApprovalListQuery,
     PreApprovalRequest,
-    RequestToPayInput,
     RequestToPayRequest,
-    TransferInput,
     TransferRequest,
 )
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from momoflow.subscription import SubscriptionRequest
 from momoflow.temporal import connect
+from momoflow.use_cases import UseCase
 from momoflow.validation import InvalidRequest, Problem, check_sandbox_currency, describe, validate_key
-from workflows.account_holder import ValidateAccountHolderWorkflow
-from workflows.balance import GetBalanceWorkflow
-from workflows.cancel_invoice import CancelInvoiceWorkflow
-from workflows.invoice import InvoiceWorkflow, describe_end
-from workflows.pre_approval import PreApprovalWorkflow
-from workflows.pre_approval_admin import CancelPreApprovalWorkflow, ListPreApprovalsWorkflow
-from workflows.request_to_pay import RequestToPayWorkflow
-from workflows.transfer import TransferWorkflow
+from workflows.invoice import describe_end
 
 from starter import subscriptions
 
@@ -76,11 +61,7 @@ FINGERPRINT_MEMO = "request_fingerprint"
 QUERY_TIMEOUT_S = 2.0
 # Operation and product by workflow type, for states read from the server.
 _OPERATIONS = {
-    WorkflowType.REQUEST_TO_PAY: ("request_to_pay", Product.COLLECTION),
-    WorkflowType.TRANSFER: ("transfer", Product.DISBURSEMENT),
-    WorkflowType.PRE_APPROVAL: ("pre_approval", Product.COLLECTION),
-    WorkflowType.INVOICE: ("invoice", Product.COLLECTION),
-    WorkflowType.CANCEL_INVOICE: ("invoice_cancellation", Product.COLLECTION),
+    use_case.workflow_type: (use_case.operation, use_case.product or Product.COLLECTION) for use_case in use_cases.PAYMENTS
 }
 R = TypeVar("R", bound=BaseModel)
 
@@ -345,57 +326,38 @@ class Momoflow:
         return InvoiceHandle(self.client.get_workflow_handle(workflow_id, result_type=PaymentState), self.ui_url(workflow_id))
 
     # -- asynchronous operations ------------------------------------------------------------
+    # Typed entry points; each starts its use case's record (momoflow/use_cases.py) through
+    # ``_start_payment``.
 
     async def request_to_pay(
         self, request: RequestToPayRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
     ) -> PaymentHandle:
         """Collect money from a customer. ``key`` defaults to the external id."""
-        parsed = parse(RequestToPayRequest, request)
-        self._environment_rules(parsed.currency)
-        inp = self._admissible(RequestToPayInput(request=parsed, timing=overrides(timing)))
-        workflow_id = await self._start(RequestToPayWorkflow.run, "rtp", key or parsed.external_id, parsed, inp)
-        return self.handle(workflow_id)
+        return self.handle(await self._start_payment(use_cases.REQUEST_TO_PAY, request, key, timing))
 
     async def transfer(
         self, request: TransferRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
     ) -> PaymentHandle:
         """Pay money out to a customer. ``key`` defaults to the external id."""
-        parsed = parse(TransferRequest, request)
-        self._environment_rules(parsed.currency)
-        inp = self._admissible(TransferInput(request=parsed, timing=overrides(timing)))
-        workflow_id = await self._start(TransferWorkflow.run, "transfer", key or parsed.external_id, parsed, inp)
-        return self.handle(workflow_id)
+        return self.handle(await self._start_payment(use_cases.TRANSFER, request, key, timing))
 
     async def pre_approval(
         self, request: PreApprovalRequest | dict[str, Any], *, key: str, timing: PaymentTiming | TimingOverrides | None = None
     ) -> PaymentHandle:
         """Ask a customer to allow future debits. ``key`` is yours (e.g. a subscription id)."""
-        parsed = parse(PreApprovalRequest, request)
-        self._environment_rules(parsed.currency)
-        inp = self._admissible(PreApprovalInput(request=parsed, timing=overrides(timing)))
-        workflow_id = await self._start(PreApprovalWorkflow.run, "preapproval", key, parsed, inp)
-        return self.handle(workflow_id)
+        return self.handle(await self._start_payment(use_cases.PRE_APPROVAL, request, key, timing))
 
     async def create_invoice(
         self, request: InvoiceRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
     ) -> InvoiceHandle:
         """Create an invoice and follow it until paid, expired or cancelled."""
-        parsed = parse(InvoiceRequest, request)
-        self._environment_rules(parsed.currency)
-        inp = self._admissible(InvoiceInput(request=parsed, timing=overrides(timing)))
-        workflow_id = await self._start(InvoiceWorkflow.run, "invoice", key or parsed.external_id, parsed, inp)
-        return self.invoice(workflow_id)
+        return self.invoice(await self._start_payment(use_cases.INVOICE, request, key, timing))
 
     async def cancel_invoice(
         self, request: CancelInvoiceRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
     ) -> PaymentHandle:
         """Cancel an invoice created elsewhere. For momoflow's own invoices use ``InvoiceHandle.cancel``."""
-        parsed = parse(CancelInvoiceRequest, request)
-        inp = self._admissible(CancelInvoiceInput(request=parsed, timing=overrides(timing)))
-        workflow_id = await self._start(
-            CancelInvoiceWorkflow.run, "invoice-cancel", key or parsed.invoice_reference_id, parsed, inp
-        )
-        return self.handle(workflow_id)
+        return self.handle(await self._start_payment(use_cases.CANCEL_INVOICE, request, key, timing))
 
     # -- synchronous operations -------------------------------------------------------------
 
@@ -403,21 +365,16 @@ class Momoflow:
         self, party: Party | dict[str, Any], *, product: Product | str = Product.COLLECTION, basic_info: bool = False
     ) -> AccountHolder:
         """Whether the party is a MoMo customer who can receive money (names if ``basic_info``)."""
-        query = parse(AccountHolderQuery, {"party": party, "product": product, "basic_info": basic_info})
-        return await self._execute(ValidateAccountHolderWorkflow.run, "account-holder", query, AccountHolder)
+        return await self._lookup(use_cases.VALIDATE_ACCOUNT_HOLDER, {"party": party, "product": product, "basic_info": basic_info})
 
     async def get_balance(self, *, product: Product | str = Product.COLLECTION, currency: str | None = None) -> AccountBalance:
-        query = parse(BalanceQuery, {"product": product, "currency": currency})
-        self._environment_rules(query.currency)
-        return await self._execute(GetBalanceWorkflow.run, f"balance-{query.product.value}", query, AccountBalance)
+        return await self._lookup(use_cases.GET_BALANCE, {"product": product, "currency": currency}, product_in_id=True)
 
     async def list_pre_approvals(self, party: Party | dict[str, Any]) -> list[PreApprovalEntry]:
-        query = parse(PreApprovalListQuery, {"party": party})
-        return await self._execute(ListPreApprovalsWorkflow.run, "preapprovals", query, list[PreApprovalEntry])
+        return await self._lookup(use_cases.LIST_PRE_APPROVALS, {"party": party})
 
     async def cancel_pre_approval(self, pre_approval_id: str) -> bool:
-        request = parse(CancelPreApprovalRequest, {"pre_approval_id": pre_approval_id})
-        return await self._execute(CancelPreApprovalWorkflow.run, "preapproval-cancel", request, bool)
+        return await self._lookup(use_cases.CANCEL_PRE_APPROVAL, {"pre_approval_id": pre_approval_id})
 
     # -- subscriptions (recurring debits on a pre-approval; see starter/subscriptions.py) ----
 
@@ -488,16 +445,28 @@ class Momoflow:
         except ValueError as exc:
             raise StartError(str(exc)) from None
 
-    async def _start(self, run: Any, prefix: str, key: str, request: BaseModel, inp: BaseModel) -> str:
+    async def _start_payment(
+        self, use_case: UseCase, request: Any, key: str | None, timing: PaymentTiming | TimingOverrides | None
+    ) -> str:
+        """Judge the request as the worker will, then start the use case's workflow once per key."""
+        assert use_case.request_model is not None, use_case.name
+        parsed = parse(use_case.request_model, request)
+        self._environment_rules(getattr(parsed, "currency", None))
+        inp = self._admissible(use_case.input_model(request=parsed, timing=overrides(timing)))
+        if not key and use_case.key_field:
+            key = getattr(parsed, use_case.key_field)
+        return await self._start(use_case, key or "", parsed, inp)
+
+    async def _start(self, use_case: UseCase, key: str, request: BaseModel, inp: BaseModel) -> str:
         try:
             business_key = validate_key(key)
         except ValueError as exc:
             raise StartError(str(exc)) from None
-        workflow_id = f"{prefix}-{business_key}"
+        workflow_id = f"{use_case.id_prefix}-{business_key}"
         fingerprint = request.fingerprint()  # type: ignore[attr-defined]
         try:
             handle = await self.client.start_workflow(
-                run,
+                use_case.workflow_type,
                 inp,
                 id=workflow_id,
                 task_queue=self._temporal.task_queue,
@@ -513,11 +482,21 @@ class Momoflow:
             raise IdempotencyConflict(f"key: {business_key!r} already belongs to an operation with different details; use a new key")
         return workflow_id
 
-    async def _execute(self, run: Any, prefix: str, arg: BaseModel, result_type: Any) -> Any:
-        # Synchronous lookups carry no business key; a random id keeps parties out of ids.
+    async def _lookup(self, use_case: UseCase, query: dict[str, Any], *, product_in_id: bool = False) -> Any:
+        """Judge the query, run the use case's short workflow and return MoMo's answer."""
+        arg = parse(use_case.input_model, query)
+        self._environment_rules(getattr(arg, "currency", None))
+        # Lookups carry no business key; a random id keeps parties out of ids.
+        prefix = use_case.id_prefix
+        if product_in_id:
+            prefix = f"{prefix}-{arg.product.value}"  # type: ignore[attr-defined]
         try:
             return await self.client.execute_workflow(
-                run, arg, id=f"{prefix}-{uuid.uuid4()}", task_queue=self._temporal.task_queue, result_type=result_type
+                use_case.workflow_type,
+                arg,
+                id=f"{prefix}-{uuid.uuid4()}",
+                task_queue=self._temporal.task_queue,
+                result_type=use_case.result_model,
             )
         except WorkflowFailureError as exc:
             cause = exc.cause

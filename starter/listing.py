@@ -14,17 +14,11 @@ from typing import Any
 from temporalio.client import Client, WorkflowExecution
 
 from momoflow import search_attributes as sa
-from momoflow.contract import WorkflowType
+from momoflow import use_cases
 from momoflow.models import PaymentStatus
 
-# CLI name → workflow type name of the asynchronous operations.
-USE_CASES: dict[str, str] = {
-    "request-to-pay": WorkflowType.REQUEST_TO_PAY,
-    "transfer": WorkflowType.TRANSFER,
-    "pre-approval": WorkflowType.PRE_APPROVAL,
-    "invoice": WorkflowType.INVOICE,
-    "cancel-invoice": WorkflowType.CANCEL_INVOICE,
-}
+# ``--use-case`` value (the use case's name in kebab-case) → workflow type, for every payment.
+USE_CASES: dict[str, str] = {use_case.list_filter: use_case.workflow_type for use_case in use_cases.PAYMENTS}
 STATUSES = [s.value for s in PaymentStatus]
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

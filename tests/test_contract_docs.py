@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from momoflow import contract_docs
-from momoflow.contract import INPUTS
+from momoflow.use_cases import USE_CASES
 
 
 def test_committed_contract_matches_the_code() -> None:
@@ -15,7 +15,7 @@ def test_committed_contract_matches_the_code() -> None:
 
 def test_every_workflow_type_has_its_section_and_schemas() -> None:
     page = (contract_docs.DOCS / "contract.md").read_text()
-    for workflow_type in INPUTS:
+    for workflow_type in (use_case.workflow_type for use_case in USE_CASES):
         assert f"### {workflow_type}\n" in page
         schema = json.loads((contract_docs.DOCS / "schemas" / f"{workflow_type}.input.json").read_text())
         assert schema["type"] == "object"

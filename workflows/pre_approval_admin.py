@@ -19,7 +19,7 @@ class ListPreApprovalsWorkflow:
     async def run(self, query: PreApprovalListQuery) -> list[PreApprovalEntry]:
         if workflow.patched(ADMIT_AT_START):
             await admit(query.model_dump(mode="json"))
-        return await call_momo(contract.LIST_PREAPPROVALS, PreApprovalListing(party=query.party), list[PreApprovalEntry])
+        return await call_momo(contract.LIST_PRE_APPROVALS, PreApprovalListing(party=query.party), list[PreApprovalEntry])
 
 
 @workflow.defn(name="CancelPreApproval")
@@ -30,5 +30,5 @@ class CancelPreApprovalWorkflow:
         if workflow.patched(ADMIT_AT_START):
             await admit(request.model_dump(mode="json"))
         return await call_momo(
-            contract.CANCEL_PREAPPROVAL, PreApprovalCancellation(pre_approval_id=request.pre_approval_id), bool
+            contract.CANCEL_PRE_APPROVAL, PreApprovalCancellation(pre_approval_id=request.pre_approval_id), bool
         )

@@ -135,7 +135,7 @@ class SubscriptionDebitWorkflow:
         """
         try:
             entries = await workflow.execute_activity(
-                contract.LIST_PREAPPROVALS,
+                contract.LIST_PRE_APPROVALS,
                 PreApprovalListing(party=inp.payer),
                 result_type=list[PreApprovalEntry],
                 start_to_close_timeout=timedelta(seconds=30),

@@ -9,7 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from momoflow import contract
+from momoflow import contract, use_cases
 from momo.tokens import TokenCache
 from momoflow.contract import StatusCheck
 from momoflow.models import Product
@@ -45,7 +45,7 @@ def test_every_collection_activity_is_registered_once() -> None:
     collection = next(group for group in groups if group.product is Product.COLLECTION)
     registered = [activity._Definition.must_from_callable(f).name for f in collection.main + collection.status]  # noqa: SLF001
     assert sorted(registered) == sorted(PRODUCT_ACTIVITIES[Product.COLLECTION])
-    assert set(_names(collection.status)) <= contract.STATUS_ACTIVITIES
+    assert set(_names(collection.status)) <= use_cases.STATUS_ACTIVITIES
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""One input per asynchronous workflow, for tests that run the same checks on all of them."""
+"""One input per payment use case (momoflow/use_cases.py), for tests that run the same checks on all of them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from momoflow import contract
+from momoflow import use_cases
 from momoflow.contract import Steps
 from momoflow.models import PaymentTiming
 from momoflow.operations import (
@@ -23,11 +23,7 @@ from momoflow.operations import (
     TransferInput,
     TransferRequest,
 )
-from workflows.cancel_invoice import CancelInvoiceWorkflow
-from workflows.invoice import InvoiceWorkflow
-from workflows.pre_approval import PreApprovalWorkflow
-from workflows.request_to_pay import RequestToPayWorkflow
-from workflows.transfer import TransferWorkflow
+from workflows.registry import workflow_of
 
 TIMING = PaymentTiming(
     callback_timeout_s=60,
@@ -42,10 +38,25 @@ PAYER = {"party_id_type": "MSISDN", "party_id": "46733123454"}
 
 @dataclass(frozen=True)
 class Case:
-    name: str
-    workflow: type
-    steps: Steps
+    use_case: use_cases.UseCase
     make_input: Callable[[PaymentTiming], BaseModel]
+
+    @property
+    def name(self) -> str:
+        return self.use_case.name
+
+    @property
+    def operation(self) -> str:
+        return self.use_case.operation
+
+    @property
+    def workflow(self) -> type:
+        return workflow_of(self.use_case)
+
+    @property
+    def steps(self) -> Steps:
+        assert self.use_case.steps is not None
+        return self.use_case.steps
 
 
 def rtp_input(timing: PaymentTiming) -> RequestToPayInput:
@@ -79,10 +90,12 @@ def cancel_invoice_input(timing: PaymentTiming) -> CancelInvoiceInput:
     return CancelInvoiceInput(request=request, timing=timing)
 
 
-CASES = [
-    Case("request_to_pay", RequestToPayWorkflow, contract.REQUEST_TO_PAY, rtp_input),
-    Case("transfer", TransferWorkflow, contract.TRANSFER, transfer_input),
-    Case("pre_approval", PreApprovalWorkflow, contract.PRE_APPROVAL, pre_approval_input),
-    Case("invoice", InvoiceWorkflow, contract.INVOICE, invoice_input),
-    Case("invoice_cancellation", CancelInvoiceWorkflow, contract.INVOICE_CANCELLATION, cancel_invoice_input),
-]
+# Every payment use case needs an input here (tests/test_use_cases_registry.py checks).
+INPUTS: dict[str, Callable[[PaymentTiming], BaseModel]] = {
+    use_cases.REQUEST_TO_PAY.name: rtp_input,
+    use_cases.TRANSFER.name: transfer_input,
+    use_cases.PRE_APPROVAL.name: pre_approval_input,
+    use_cases.INVOICE.name: invoice_input,
+    use_cases.CANCEL_INVOICE.name: cancel_invoice_input,
+}
+CASES = [Case(use_case, INPUTS[use_case.name]) for use_case in use_cases.PAYMENTS if use_case.name in INPUTS]

@@ -60,7 +60,7 @@ async def test_callback_is_verified_by_get(time_env: WorkflowEnvironment, task_q
     assert result.status is PaymentStatus.SUCCESSFUL  # the GET, not the callback's claim
     assert result.history[-1].source == "callback"
     assert fake.submitted_refs == [result.reference_id]
-    assert result.operation == case.name
+    assert result.operation == case.operation
 
 
 async def test_no_callback_means_polling(time_env: WorkflowEnvironment, task_queue: str, case: Case) -> None:

@@ -73,7 +73,7 @@ class FakeMomo:
                 raise still_pending("not yet visible")
             return answer
 
-        @activity.defn(name=contract.LIST_PREAPPROVALS)
+        @activity.defn(name=contract.LIST_PRE_APPROVALS)
         async def list_preapprovals(listing: PreApprovalListing) -> list[PreApprovalEntry]:
             return [PreApprovalEntry(pre_approval_id=MANDATE, status=self.mandate_status, currency="EUR")]
 

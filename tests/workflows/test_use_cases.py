@@ -253,11 +253,11 @@ async def test_get_balance(time_env: WorkflowEnvironment, task_queue: str) -> No
 async def test_list_and_cancel_pre_approvals(time_env: WorkflowEnvironment, task_queue: str) -> None:
     cancelled: list[str] = []
 
-    @activity.defn(name=contract.LIST_PREAPPROVALS)
+    @activity.defn(name=contract.LIST_PRE_APPROVALS)
     async def list_them(listing: PreApprovalListing) -> list[PreApprovalEntry]:
         return [PreApprovalEntry(pre_approval_id="p-1", status="APPROVED", currency="EUR")]
 
-    @activity.defn(name=contract.CANCEL_PREAPPROVAL)
+    @activity.defn(name=contract.CANCEL_PRE_APPROVAL)
     async def cancel(cancellation: PreApprovalCancellation) -> bool:
         cancelled.append(cancellation.pre_approval_id)
         return True
