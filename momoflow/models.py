@@ -177,6 +177,28 @@ class Resolution(BaseModel):
         return value
 
 
+class ResolutionCheck(StrEnum):
+    """What MoMo said about an operation after an operator resolved it."""
+
+    # Still asking MoMo, on the reconciliation schedule.
+    CHECKING = "CHECKING"
+    # MoMo's final status is the operator's.
+    CONFIRMED = "CONFIRMED"
+    # MoMo's final status differs from the operator's: someone must act (see ``discrepancy``).
+    CONTRADICTED = "CONTRADICTED"
+    # MoMo gave no final status before the reconciliation's maximum age.
+    NO_ANSWER = "NO_ANSWER"
+
+
+class ProviderAnswer(BaseModel):
+    """A final status MoMo reported, and when the workflow saw it."""
+
+    status: PaymentStatus
+    reason: str | None = None
+    financial_transaction_id: str | None = None
+    seen_at: datetime
+
+
 class PaymentState(BaseModel):
     """The live state of one asynchronous operation: the ``status`` query's answer and the result.
 
@@ -201,6 +223,11 @@ class PaymentState(BaseModel):
     history: list[StatusChange] = Field(default_factory=list)
     # True when the starter read this from the Temporal server because no worker answered.
     read_from_server: bool = False
+    # After an operator's resolution: whether MoMo later agreed, and what it said.
+    resolution_check: ResolutionCheck | None = None
+    provider_answer: ProviderAnswer | None = None
+    # MoMo's final answer when it contradicts the operator's resolution (``status`` stays the operator's).
+    discrepancy: ProviderAnswer | None = None
 
     @property
     def is_final(self) -> bool:

@@ -17,7 +17,9 @@ REFERENCE_ID = SearchAttributeKey.for_keyword("MomoReferenceId")
 EXTERNAL_ID = SearchAttributeKey.for_keyword("MomoExternalId")
 REASON = SearchAttributeKey.for_keyword("MomoReason")
 FINANCIAL_TRANSACTION_ID = SearchAttributeKey.for_keyword("MomoFinancialTransactionId")
-ALL = (STATUS, PRODUCT, REFERENCE_ID, EXTERNAL_ID, REASON, FINANCIAL_TRANSACTION_ID)
+# MoMo's final status when it contradicts an operator's resolution (set only then).
+DISCREPANCY = SearchAttributeKey.for_keyword("MomoDiscrepancy")
+ALL = (STATUS, PRODUCT, REFERENCE_ID, EXTERNAL_ID, REASON, FINANCIAL_TRANSACTION_ID, DISCREPANCY)
 
 # Patch id: a status change also sets the reason and financial transaction id (same upsert).
 OUTCOME_PATCH = "status-search-attributes-carry-outcome"

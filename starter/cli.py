@@ -465,6 +465,7 @@ async def _status(momoflow: Momoflow, args: argparse.Namespace, context: Context
     context.workflow_id = args.workflow_id
     state, _ = await current_state(momoflow, args.workflow_id)
     out.result({"workflow_id": args.workflow_id, **_summary(state)})
+    _operator_notes(out, state, args.workflow_id)
     return exit_code_for(state)
 
 
@@ -512,6 +513,7 @@ async def _resolve(momoflow: Momoflow, args: argparse.Namespace, context: Contex
         raise NotAllowed(str(exc)) from None
     out.line(f"Resolved {args.workflow_id} as {state.status.value}, recorded as decided by {args.operator}.")
     out.result({"workflow_id": args.workflow_id, **_summary(state)})
+    _operator_notes(out, state, args.workflow_id)
     return EXIT_OK
 
 
@@ -522,6 +524,23 @@ async def _list(momoflow: Momoflow, args: argparse.Namespace, out: Output) -> in
     else:
         listing.print_rows(rows)
     return EXIT_OK
+
+
+def _operator_notes(out: Output, state: PaymentState, workflow_id: str) -> None:
+    """What a resolution means now, and what to do when MoMo contradicts it."""
+    if state.resolution_check == "CHECKING":
+        out.line(
+            "momoflow keeps checking MoMo; if MoMo's final status differs it is flagged (MomoDiscrepancy)."
+            f" Check with: python -m starter status {workflow_id}"
+        )
+    if state.discrepancy is not None:
+        seen = state.discrepancy
+        out.line(
+            f"DISCREPANCY: resolved {state.status.value} by {state.resolved_by}, but MoMo reports {seen.status.value}"
+            f" (reason={seen.reason}, financial_transaction_id={seen.financial_transaction_id},"
+            f" seen {seen.seen_at:%Y-%m-%d %H:%M:%S}Z). Reverse or complete the business side"
+            " (refund the customer or deliver) and note it in the ticket."
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

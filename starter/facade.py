@@ -226,10 +226,11 @@ class PaymentHandle:
         except ValueError as exc:
             raise StartError(f"status: {exc}") from None
         try:
-            await self._handle.execute_update(RESOLVE_UPDATE, resolution, result_type=PaymentState)
+            # The resolved state at once: the workflow stays open and keeps checking MoMo,
+            # so its result (with any discrepancy) comes later.
+            return await self._handle.execute_update(RESOLVE_UPDATE, resolution, result_type=PaymentState)
         except WorkflowUpdateFailedError as exc:
             raise StartError(str(exc.cause or exc)) from None
-        return await self._handle.result()
 
 
 class InvoiceHandle(PaymentHandle):

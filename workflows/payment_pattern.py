@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows.admission import ADMIT_AT_START, admit
+from workflows.resolution import VERIFY_RESOLUTION, ResolutionFollowUp
 
 SUBMIT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30))
 CHECK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=10))
@@ -70,7 +71,7 @@ CHECK_BACKOFF = 1.5
 NOT_SUBMITTED = "NOT_SUBMITTED"
 
 
-class PaymentPattern:
+class PaymentPattern(ResolutionFollowUp):
     """Base class of the asynchronous operation workflows (not a workflow itself).
 
     Subclasses set :attr:`steps`, call :meth:`_setup` from their ``@workflow.init``
@@ -121,15 +122,22 @@ class PaymentPattern:
         return False
 
     @workflow.update(name=RESOLVE_UPDATE)
-    def resolve(self, resolution: Resolution) -> PaymentState:
-        """An operator settles an operation MoMo never confirmed; recorded with who and why."""
+    async def resolve(self, resolution: Resolution) -> PaymentState:
+        """An operator settles an operation MoMo never confirmed; recorded with who and why.
+
+        Answers with the resolved state; the workflow then keeps checking MoMo (workflows/resolution.py).
+        """
         self._resolution = resolution
+        if workflow.patched(VERIFY_RESOLUTION):
+            await self._resolution_applied()
         return self._state
 
     @resolve.validator
     def _validate_resolve(self, resolution: Resolution) -> None:
         if self._state.status is not PaymentStatus.UNKNOWN or self._resolution is not None:
             raise ValueError(f"status: only an UNKNOWN payment can be resolved; this one is {self._state.status.value}")
+        if self._until(self._reconciliation_end()) <= timedelta(seconds=2):
+            raise ValueError("status: reconciliation has ended; this payment stays UNKNOWN")
 
     # -- hooks ------------------------------------------------------------------------------
 
@@ -443,6 +451,8 @@ class PaymentPattern:
             self._state.reason = "RESOLVED_BY_OPERATOR"
         self._set_status(resolution.status, f"operator:{resolution.operator}")
         workflow.logger.info("resolved by operator", extra=self._log_fields())
+        if workflow.patched(VERIFY_RESOLUTION):
+            await self._verify_resolution()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
 

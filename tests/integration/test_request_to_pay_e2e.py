@@ -168,7 +168,36 @@ async def test_operator_resolves_an_unknown_payment_from_the_cli(stack: Stack) -
             "--operator", "alice", "--reason", "MTN support: never debited"]  # fmt: skip
     done = await asyncio.to_thread(subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr  # the resolution was recorded, whichever status was chosen
-    final = await payment.result()
+    assert "keeps checking MoMo" in done.stdout
+    # The CLI answers at once; the workflow stays open and keeps checking MoMo.
+    final = await payment.status()
     assert (final.status, final.reason, final.resolved_by) == (PaymentStatus.FAILED, "RESOLVED_BY_OPERATOR", "alice")
     assert final.reason_message == "MTN support: never debited"
     assert final.history[-1].source == "operator:alice"
+
+
+async def test_customer_approving_after_a_failed_resolution_is_flagged(stack: Stack) -> None:
+    """The money-critical case: resolved FAILED, then the customer approves and MoMo takes the money."""
+    timing = TIMING.model_copy(
+        update={"callback_timeout_s": 1, "deadline_s": 3, "reconcile_initial_interval_s": 1, "reconcile_max_interval_s": 2}
+    )
+    payment = await stack.momoflow().request_to_pay(_request("46733123453", f"OPS-{uuid.uuid4().hex[:8]}"), timing=timing)
+    for _ in range(100):
+        if (await payment.status()).status is PaymentStatus.UNKNOWN:
+            break
+        await asyncio.sleep(0.1)
+    resolved = await payment.resolve("FAILED", operator="alice", reason="customer says no")
+    assert resolved.resolution_check == "CHECKING"
+    async with httpx.AsyncClient() as http:
+        approved = await http.post(f"{stack.config.sandbox_url}/sandbox/customer/requests/{resolved.reference_id}/approve")
+        assert approved.status_code == 200, approved.text
+    final = await asyncio.wait_for(payment.result(), 60)
+    assert final.status is PaymentStatus.FAILED and final.resolution_check == "CONTRADICTED"
+    assert final.discrepancy is not None and final.discrepancy.status is PaymentStatus.SUCCESSFUL
+    assert final.discrepancy.financial_transaction_id
+    argv = [sys.executable, "-m", "starter", "status", payment.workflow_id]
+    done = await asyncio.to_thread(subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr  # FAILED, as the operator decided
+    assert "DISCREPANCY: resolved FAILED by alice, but MoMo reports SUCCESSFUL" in done.stdout
+    described = await stack.client.get_workflow_handle(payment.workflow_id).describe()
+    assert described.search_attributes.get("MomoDiscrepancy") == ["SUCCESSFUL"]

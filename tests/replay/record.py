@@ -89,6 +89,22 @@ async def _payments(stack: Stack) -> dict[str, str]:
     await unknown.resolve("FAILED", operator="replay-recorder", reason="fixture: customer never answered")
     ids["unknown-resolved"] = unknown.workflow_id
 
+    # Resolved FAILED, then the customer approves: MoMo contradicts the operator.
+    contradicted = await momoflow.request_to_pay(
+        _request("46733123453", "resolved-contradicted"),
+        timing=FAST.model_copy(
+            update={"callback_timeout_s": 1, "deadline_s": 3, "reconcile_initial_interval_s": 1, "reconcile_max_interval_s": 2}
+        ),
+    )
+    while (await contradicted.status()).status is not PaymentStatus.UNKNOWN:
+        await asyncio.sleep(0.2)
+    resolved = await contradicted.resolve("FAILED", operator="replay-recorder", reason="fixture: customer said no")
+    async with httpx.AsyncClient() as http:
+        url = f"{stack.config.sandbox_url}/sandbox/customer/requests/{resolved.reference_id}/approve"
+        (await http.post(url)).raise_for_status()
+    await contradicted.result()
+    ids["resolved-contradicted"] = contradicted.workflow_id
+
     # Every other workflow type, once each.
     payee = {"party_id_type": "MSISDN", "party_id": "46733000002"}
     transfer = await momoflow.transfer(
@@ -186,7 +202,7 @@ async def _subscription_debit(stack: Stack) -> dict[str, str]:
 Recorder = Callable[[Stack], Awaitable[dict[str, str]]]
 _SYNCHRONOUS = {"validate-account-holder", "get-balance", "list-pre-approvals", "cancel-pre-approval"}
 _OWN_PREFIXES = ("transfer", "preapproval", "invoice", "cancel-invoice")
-_PAYMENT_PATHS = ("callback-successful", "callback-rejected", "poll-successful", "refused-at-admission", "unknown-resolved")
+_PAYMENT_PATHS = ("callback-successful", "callback-rejected", "poll-successful", "refused-at-admission", "unknown-resolved", "resolved-contradicted")
 _OTHER_PAYMENTS = ("transfer", "preapproval", "invoice-paid", "invoice-cancelled", "cancel-invoice-refused")
 
 

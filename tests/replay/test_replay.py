@@ -40,6 +40,7 @@ def test_histories_cover_every_path_and_workflow_type() -> None:
         "request_to_pay-submit-invalid-currency",
         "request_to_pay-poll-successful",
         "request_to_pay-unknown-resolved",
+        "request_to_pay-resolved-contradicted",
     } <= names
     recorded_types = {
         json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"]["workflowType"]["name"]
