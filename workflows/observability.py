@@ -9,8 +9,19 @@ never a phone number, an external id or a reference id.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from temporalio import workflow
 
+with workflow.unsafe.imports_passed_through():
+    from momoflow.models import PaymentState, PaymentStatus
+
+STARTED = "momoflow_operations_started_total"
+FINISHED = "momoflow_operations_finished_total"
+DURATION = "momoflow_operation_duration_seconds"
+BECAME_UNKNOWN = "momoflow_operations_became_unknown_total"
+LEFT_UNKNOWN = "momoflow_operations_left_unknown_total"
+UNKNOWN_DURATION = "momoflow_unknown_duration_seconds"
 RESOLUTION_DISCREPANCIES = "momoflow_resolution_discrepancies_total"
 RESOLUTION_CHECKS = "momoflow_resolution_checks_total"
 
@@ -27,3 +38,57 @@ def resolution_discrepancy(operation: str, operator_status: str, provider_status
     workflow.metric_meter().create_counter(
         RESOLUTION_DISCREPANCIES, "Operator resolutions that MoMo later contradicted"
     ).add(1, {"operation": operation, "operator_status": operator_status, "provider_status": provider_status})
+
+
+def operation_started(operation: str) -> None:
+    workflow.metric_meter().create_counter(STARTED, "Operations started, by use case").add(1, {"operation": operation})
+
+
+def status_changing(state: PaymentState, new: PaymentStatus) -> None:
+    """Called before ``state`` takes status ``new``: counts finishes and time spent UNKNOWN.
+
+    How many operations are UNKNOWN right now is ``became_unknown - left_unknown`` while no
+    worker restarted; the exact figure is a visibility count of ``MomoStatus="UNKNOWN"``.
+    """
+    meter = workflow.metric_meter()
+    now = workflow.now()
+    operation = state.operation
+    if new is PaymentStatus.UNKNOWN:
+        meter.create_counter(BECAME_UNKNOWN, "Operations without MoMo's final answer by their deadline").add(
+            1, {"operation": operation}
+        )
+    if state.status is PaymentStatus.UNKNOWN:
+        _left_unknown(state, now, new.value)
+    if new.is_final:
+        reason = (state.reason or "UNSPECIFIED") if new is PaymentStatus.FAILED else "none"
+        _finished(state, now, new.value, reason)
+
+
+def run_ended_unknown(state: PaymentState) -> None:
+    """Reconciliation gave up: the run ends with the operation still UNKNOWN."""
+    now = workflow.now()
+    _left_unknown(state, now, PaymentStatus.UNKNOWN.value)
+    _finished(state, now, PaymentStatus.UNKNOWN.value, "NO_FINAL_ANSWER")
+
+
+def _finished(state: PaymentState, now: datetime, status: str, reason: str) -> None:
+    meter = workflow.metric_meter()
+    labels = {"operation": state.operation, "status": status}
+    meter.create_counter(FINISHED, "Operations that reached a final status, by use case, status and reason").add(
+        1, {**labels, "reason": reason}
+    )
+    if state.history:
+        meter.create_histogram_float(DURATION, "Time from start to final status", "s").record(
+            (now - state.history[0].at).total_seconds(), labels
+        )
+
+
+def _left_unknown(state: PaymentState, now: datetime, outcome: str) -> None:
+    became = next((c.at for c in reversed(state.history) if c.status is PaymentStatus.UNKNOWN), None)
+    meter = workflow.metric_meter()
+    labels = {"operation": state.operation, "outcome": outcome}
+    meter.create_counter(LEFT_UNKNOWN, "Operations that left UNKNOWN, by how").add(1, labels)
+    if became is not None:
+        meter.create_histogram_float(UNKNOWN_DURATION, "Time an operation spent UNKNOWN", "s").record(
+            (now - became).total_seconds(), labels
+        )

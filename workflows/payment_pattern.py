@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         TimingOverrides,
     )
 
+from workflows import observability
 from workflows.admission import ADMIT_AT_START, admit
 from workflows.resolution import VERIFY_RESOLUTION, ResolutionFollowUp
 
@@ -162,6 +163,7 @@ class PaymentPattern(ResolutionFollowUp):
         workflow.upsert_search_attributes(attributes)
         self._state.history.append(StatusChange(status=self._state.status, at=workflow.now(), source="start"))
         workflow.logger.info("operation started", extra=self._log_fields())
+        observability.operation_started(self._state.operation)
 
         refused = await self._before_submit()
         if refused is not None:
@@ -235,6 +237,7 @@ class PaymentPattern(ResolutionFollowUp):
         if self._resolution is not None:
             return await self._apply_resolution(self._resolution)
         workflow.logger.warning("still unknown after reconciliation", extra=self._log_fields())
+        observability.run_ended_unknown(self._state)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
 
@@ -461,6 +464,7 @@ class PaymentPattern(ResolutionFollowUp):
     def _set_status(self, status: PaymentStatus, source: str) -> None:
         if status is self._state.status:
             return
+        observability.status_changing(self._state, status)
         self._state.status = status
         self._state.history.append(StatusChange(status=status, at=workflow.now(), source=source))
         attributes = [sa.STATUS.value_set(status.value)]

@@ -6,6 +6,7 @@ resolves it, then MoMo answers (or never does).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -82,6 +83,13 @@ async def test_a_callback_after_the_resolution_is_checked_at_once(
     fake = FakeOperation(statuses=[PENDING])
     async with workers(env, task_queue, [RequestToPayWorkflow], fake.activities()):
         handle, resolved = await _unknown_then_resolved(env, fake, task_queue)
+        # Signal once the follow-up poll runs: the time-skipping server loses a cancel sent
+        # before the activity was dispatched ("ACTIVITY_UNKNOWN"); the real server does not.
+        resolved_at = resolved.history[-1].at
+        for _ in range(100):
+            if any(at >= resolved_at for at in fake.poll_times):
+                break
+            await asyncio.sleep(0.05)
         fake.statuses.append(TAKEN)
         gets = fake.get_calls
         await handle.signal(PROVIDER_CALLBACK_SIGNAL, ProviderCallback(reference_id=resolved.reference_id))
