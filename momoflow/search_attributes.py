@@ -19,7 +19,9 @@ REASON = SearchAttributeKey.for_keyword("MomoReason")
 FINANCIAL_TRANSACTION_ID = SearchAttributeKey.for_keyword("MomoFinancialTransactionId")
 # MoMo's final status when it contradicts an operator's resolution (set only then).
 DISCREPANCY = SearchAttributeKey.for_keyword("MomoDiscrepancy")
-ALL = (STATUS, PRODUCT, REFERENCE_ID, EXTERNAL_ID, REASON, FINANCIAL_TRANSACTION_ID, DISCREPANCY)
+# "payment" for operations that move money or mandates, "lookup" for the synchronous queries.
+KIND = SearchAttributeKey.for_keyword("MomoKind")
+ALL = (STATUS, PRODUCT, REFERENCE_ID, EXTERNAL_ID, REASON, FINANCIAL_TRANSACTION_ID, DISCREPANCY, KIND)
 
 # Patch id: a status change also sets the reason and financial transaction id (same upsert).
 OUTCOME_PATCH = "status-search-attributes-carry-outcome"

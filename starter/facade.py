@@ -35,6 +35,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from momoflow import display
 from momoflow import search_attributes as sa
 from momoflow import tracing, use_cases
 from momoflow.contract import AccountBalance, AccountHolder, PreApprovalEntry
@@ -474,6 +475,7 @@ class Momoflow:
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 memo={FINGERPRINT_MEMO: fingerprint},
+                static_summary=display.request_summary(request),
             )
         except WorkflowAlreadyStartedError:
             handle = self.client.get_workflow_handle(workflow_id)  # finished earlier: the first one stands
@@ -498,6 +500,7 @@ class Momoflow:
                 id=f"{prefix}-{uuid.uuid4()}",
                 task_queue=self._temporal.task_queue,
                 result_type=use_case.result_model,
+                static_summary=display.request_summary(arg),
             )
         except WorkflowFailureError as exc:
             cause = exc.cause

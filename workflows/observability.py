@@ -14,7 +14,12 @@ from datetime import datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from momoflow import display
+    from momoflow import search_attributes as sa
     from momoflow.models import PaymentState, PaymentStatus
+
+# Patch id: workflows mark themselves payment or lookup (MomoKind) when they start.
+MOMO_KIND = "momo-kind"
 
 STARTED = "momoflow_operations_started_total"
 FINISHED = "momoflow_operations_finished_total"
@@ -40,8 +45,22 @@ def resolution_discrepancy(operation: str, operator_status: str, provider_status
     ).add(1, {"operation": operation, "operator_status": operator_status, "provider_status": provider_status})
 
 
-def operation_started(operation: str) -> None:
+def operation_started(operation: str, kind: str = "payment") -> None:
+    """Count the start and mark the workflow's kind for search (new runs only)."""
     workflow.metric_meter().create_counter(STARTED, "Operations started, by use case").add(1, {"operation": operation})
+    if workflow.patched(MOMO_KIND):
+        workflow.upsert_search_attributes([sa.KIND.value_set(kind)])
+
+
+def show(state: PaymentState) -> None:
+    """Keep the Web UI's current details (summary line, status, reason, transaction id) up to date."""
+    workflow.set_current_details(display.current_details(state))
+
+
+def lookup_finished(operation: str, status: str, reason: str) -> None:
+    workflow.metric_meter().create_counter(
+        FINISHED, "Operations that reached a final status, by use case, status and reason"
+    ).add(1, {"operation": operation, "status": status, "reason": reason})
 
 
 def status_changing(state: PaymentState, new: PaymentStatus) -> None:

@@ -164,6 +164,7 @@ class PaymentPattern(ResolutionFollowUp):
         self._state.history.append(StatusChange(status=self._state.status, at=workflow.now(), source="start"))
         workflow.logger.info("operation started", extra=self._log_fields())
         observability.operation_started(self._state.operation)
+        observability.show(self._state)
 
         refused = await self._before_submit()
         if refused is not None:
@@ -467,6 +468,7 @@ class PaymentPattern(ResolutionFollowUp):
         observability.status_changing(self._state, status)
         self._state.status = status
         self._state.history.append(StatusChange(status=status, at=workflow.now(), source=source))
+        observability.show(self._state)
         attributes = [sa.STATUS.value_set(status.value)]
         outcome = sa.outcome(self._state.reason, self._state.financial_transaction_id)
         if outcome and workflow.patched(sa.OUTCOME_PATCH):

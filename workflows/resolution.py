@@ -64,9 +64,11 @@ class ResolutionFollowUp:
         """Ask MoMo until it answers or reconciliation ends; record whether it agrees."""
         state = self._state
         state.resolution_check = ResolutionCheck.CHECKING
+        observability.show(state)
         answer = await self._ask_until_final(self._reconciliation_end())
         if answer is None:
             state.resolution_check = ResolutionCheck.NO_ANSWER
+            observability.show(state)
             workflow.logger.warning("MoMo never confirmed the operator's resolution", extra=self._log_fields())
             observability.resolution_checked(state.operation, state.resolution_check.value)
             return
@@ -95,6 +97,7 @@ class ResolutionFollowUp:
                     "financial_transaction_id": seen.financial_transaction_id,
                 },
             )
+        observability.show(state)
         observability.resolution_checked(state.operation, state.resolution_check.value)
 
     async def _ask_until_final(self, until: datetime) -> ProviderStatus | None:

@@ -14,12 +14,34 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+with workflow.unsafe.imports_passed_through():
+    from momoflow import display
+
+from workflows import observability
+
 T = TypeVar("T")
 
 _RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=15))
 
 
 async def call_momo(activity: str, arg: Any, result_type: type[T]) -> T:
+    operation = _snake(workflow.info().workflow_type)
+    observability.operation_started(operation, kind="lookup")
+    workflow.set_current_details(display.summary(operation))
+    try:
+        result = await _call(activity, arg, result_type)
+    except ApplicationError as err:
+        observability.lookup_finished(operation, "FAILED", err.type or "UNSPECIFIED")
+        raise
+    observability.lookup_finished(operation, "SUCCESSFUL", "none")
+    return result
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+async def _call(activity: str, arg: Any, result_type: type[T]) -> T:
     try:
         return await workflow.execute_activity(
             activity,

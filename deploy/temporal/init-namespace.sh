@@ -3,7 +3,7 @@
 set -eu
 temporal operator namespace describe -n "$NAMESPACE" >/dev/null 2>&1 \
   || temporal operator namespace create -n "$NAMESPACE" --retention 30d
-for attr in MomoStatus MomoProduct MomoReferenceId MomoExternalId MomoReason MomoFinancialTransactionId MomoDiscrepancy; do
+for attr in MomoStatus MomoProduct MomoReferenceId MomoExternalId MomoReason MomoFinancialTransactionId MomoDiscrepancy MomoKind; do
   temporal operator search-attribute create -n "$NAMESPACE" --name "$attr" --type Keyword 2>/dev/null || true
 done
 temporal operator search-attribute list -n "$NAMESPACE"
