@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from momoflow import display
@@ -45,11 +46,13 @@ def resolution_discrepancy(operation: str, operator_status: str, provider_status
     ).add(1, {"operation": operation, "operator_status": operator_status, "provider_status": provider_status})
 
 
-def operation_started(operation: str, kind: str = "payment") -> None:
-    """Count the start and mark the workflow's kind for search (new runs only)."""
+def operation_started(operation: str) -> None:
     workflow.metric_meter().create_counter(STARTED, "Operations started, by use case").add(1, {"operation": operation})
-    if workflow.patched(MOMO_KIND):
-        workflow.upsert_search_attributes([sa.KIND.value_set(kind)])
+
+
+def kind(value: str) -> list[SearchAttributeUpdate]:
+    """``MomoKind`` (payment or lookup) to send with the first upsert; nothing for runs older than the patch."""
+    return [sa.KIND.value_set(value)] if workflow.patched(MOMO_KIND) else []
 
 
 def show(state: PaymentState) -> None:

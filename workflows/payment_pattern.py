@@ -160,6 +160,7 @@ class PaymentPattern(ResolutionFollowUp):
         if self._state.external_id:
             attributes.append(sa.EXTERNAL_ID.value_set(self._state.external_id))
         attributes.append(sa.STATUS.value_set(self._state.status.value))
+        attributes += observability.kind("payment")
         workflow.upsert_search_attributes(attributes)
         self._state.history.append(StatusChange(status=self._state.status, at=workflow.now(), source="start"))
         workflow.logger.info("operation started", extra=self._log_fields())

@@ -26,7 +26,10 @@ _RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=
 
 async def call_momo(activity: str, arg: Any, result_type: type[T]) -> T:
     operation = _snake(workflow.info().workflow_type)
-    observability.operation_started(operation, kind="lookup")
+    observability.operation_started(operation)
+    kind = observability.kind("lookup")
+    if kind:
+        workflow.upsert_search_attributes(kind)
     workflow.set_current_details(display.summary(operation))
     try:
         result = await _call(activity, arg, result_type)
