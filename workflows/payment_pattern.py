@@ -136,7 +136,9 @@ class PaymentPattern(ResolutionFollowUp):
     @resolve.validator
     def _validate_resolve(self, resolution: Resolution) -> None:
         if self._state.status is not PaymentStatus.UNKNOWN or self._resolution is not None:
-            raise ValueError(f"status: only an UNKNOWN payment can be resolved; this one is {self._state.status.value}")
+            raise ValueError(
+                f"status: this payment is already {self._state.status.value}; only an UNKNOWN payment can be resolved"
+            )
         if self._until(self._reconciliation_end()) <= timedelta(seconds=2):
             raise ValueError("status: reconciliation has ended; this payment stays UNKNOWN")
 
