@@ -376,7 +376,7 @@ async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
         "list": lambda: _list(momoflow, args, out),
     }
     if command == "subscription":
-        return await subscription_cli.run(momoflow, args, _party(args, "payer") if action == "create" else None, out)
+        return await subscription_cli.run(momoflow, args, _party(args, "payer") if args.action == "create" else None, out)
     if command == "demo":
         from starter.demo import run_demo
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -89,6 +92,11 @@ async def test_subscription_debits_each_period_once_and_stops_with_the_mandate(s
     periods = await subscriptions.debits(momoflow.client, subscription_id)
     stopped = [p for p in periods if p.status == "STOPPED"]
     assert stopped and all(p.debits == [] for p in stopped)
+    # The operator's CLI shows the same, as one JSON document.
+    argv = [sys.executable, "-m", "starter", "--json", "subscription", "show", subscription_id]
+    shown = await asyncio.to_thread(subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["state"] == "STOPPED"
     await subscriptions.cancel(momoflow.client, subscription_id)
     with pytest.raises(Exception) as missing:
         await momoflow.subscription(subscription_id)
