@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from momoflow.logging import get_logger
-from sandbox.api import accounts, collection, disbursement, provisioning, tokens
+from sandbox.api import accounts, collection, deposit, disbursement, provisioning, remittance, tokens
 from sandbox.api.error_bodies import ApiError, platform_error
 from sandbox.controls import control_api, customer_api
 from sandbox.instance import SandboxState
@@ -79,6 +79,8 @@ def create_app(
             *tokens.routes,
             *collection.routes,
             *disbursement.routes,
+            *deposit.routes,
+            *remittance.routes,
             *accounts.routes,
             *control_api.routes,
             *customer_api.routes,

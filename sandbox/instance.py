@@ -65,6 +65,7 @@ class SandboxState:
             {
                 "collection": settings.collection_opening_balance,
                 "disbursement": settings.disbursement_opening_balance,
+                "remittance": settings.remittance_opening_balance,
             }
         )
         lifecycle = Lifecycle(

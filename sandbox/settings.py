@@ -17,8 +17,8 @@ from sandbox.controls.faults import FaultSettings
 
 # The MoMo products the simulator knows. An API user, a token and a subscription key each
 # belong to exactly one; keeping the list in one place keeps routes and counters in step.
-Product = Literal["collection", "disbursement"]
-PRODUCTS: Final[tuple[Product, ...]] = ("collection", "disbursement")
+Product = Literal["collection", "disbursement", "remittance"]
+PRODUCTS: Final[tuple[Product, ...]] = ("collection", "disbursement", "remittance")
 
 TARGET_ENVIRONMENT: Final = "sandbox"
 
@@ -80,6 +80,7 @@ class SandboxSettings(BaseSettings):
     token_ttl_s: int = Field(default=3600, gt=0)
     collection_subscription_key: SecretStr = SecretStr("sandbox-collection-key")
     disbursement_subscription_key: SecretStr = SecretStr("sandbox-disbursement-key")
+    remittance_subscription_key: SecretStr = SecretStr("sandbox-remittance-key")
     callbacks_enabled: bool = True
     # MTN's spec types ``reason`` as an object; the live sandbox sends a bare string.
     reason_format: Literal["string", "object"] = "string"
@@ -97,6 +98,7 @@ class SandboxSettings(BaseSettings):
     # Every API user's accounts open with these EUR balances.
     collection_opening_balance: Decimal = Field(default=Decimal("0"), ge=0, allow_inf_nan=False)
     disbursement_opening_balance: Decimal = Field(default=Decimal("1000000"), ge=0, allow_inf_nan=False)
+    remittance_opening_balance: Decimal = Field(default=Decimal("1000000"), ge=0, allow_inf_nan=False)
     preset_api_users: str = ""
     faults: str = ""
     # A JSON file the sandbox keeps its state in (users, tokens, operations, ledger) across
@@ -131,6 +133,7 @@ class SandboxSettings(BaseSettings):
         return {
             "collection": self.collection_subscription_key.get_secret_value(),
             "disbursement": self.disbursement_subscription_key.get_secret_value(),
+            "remittance": self.remittance_subscription_key.get_secret_value(),
         }
 
     def preset_users(self) -> list[PresetApiUser]:

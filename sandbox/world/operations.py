@@ -145,6 +145,38 @@ class Transfer(Operation):
 
 
 @dataclass(eq=False, kw_only=True)
+class Deposit(Operation):
+    """A disbursement deposit sent to ``/v1_0/deposit``: its callback is a POST."""
+
+    kind: ClassVar[str] = "deposit"
+    callback_method: ClassVar[CallbackMethod] = "POST"
+
+    request: TransactionInput
+    pending_from: float
+    financial_transaction_id: str  # kept, but never shown: deposit results omit it
+
+
+@dataclass(eq=False, kw_only=True)
+class DepositV2(Deposit):
+    """A deposit sent to ``/v2_0/deposit``: the same, but its callback is a PUT."""
+
+    kind: ClassVar[str] = "depositv2"
+    callback_method: ClassVar[CallbackMethod] = "PUT"
+
+
+@dataclass(eq=False, kw_only=True)
+class RemittanceTransfer(Operation):
+    """A remittance transfer: a disbursement transfer's twin, paid from the remittance account."""
+
+    kind: ClassVar[str] = "remittancetransfer"
+    callback_method: ClassVar[CallbackMethod] = "POST"
+
+    request: TransactionInput
+    pending_from: float
+    financial_transaction_id: str
+
+
+@dataclass(eq=False, kw_only=True)
 class PreApproval(Operation):
     kind: ClassVar[str] = "preapproval"
     callback_method: ClassVar[CallbackMethod] = "PUT"

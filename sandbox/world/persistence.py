@@ -27,17 +27,32 @@ from typing import Any
 
 from momoflow.logging import get_logger
 from sandbox.instance import SandboxState
+from sandbox.world.deposit import plan_deposit
 from sandbox.world.invoice import plan_cancellation, plan_invoice
-from sandbox.world.operations import Invoice, InvoiceCancellation, Operation, PreApproval, RequestToPay, Transfer
+from sandbox.world.operations import (
+    Deposit,
+    DepositV2,
+    Invoice,
+    InvoiceCancellation,
+    Operation,
+    PreApproval,
+    RemittanceTransfer,
+    RequestToPay,
+    Transfer,
+)
 from sandbox.world.pre_approval import plan_pre_approval
 from sandbox.world.request_to_pay import plan_request_to_pay
 from sandbox.world.store import ApiUser, IssuedToken
+from sandbox.world.remittance_transfer import plan_remittance_transfer
 from sandbox.world.transfer import plan_transfer
 
 log = get_logger("sandbox.persistence")
 
 VERSION = 1
-KINDS: dict[str, type[Operation]] = {cls.kind: cls for cls in (RequestToPay, Transfer, PreApproval, Invoice, InvoiceCancellation)}
+KINDS: dict[str, type[Operation]] = {
+    cls.kind: cls
+    for cls in (RequestToPay, Transfer, PreApproval, Invoice, InvoiceCancellation, Deposit, DepositV2, RemittanceTransfer)
+}
 INSTANTS = frozenset({"created_at", "finished_at", "pending_from", "cancelled_at", "expires_at"})
 
 
@@ -111,6 +126,10 @@ def _plan_again(state: SandboxState, operation: Operation) -> None:
         plan_request_to_pay(life, operation)
     elif isinstance(operation, Transfer):
         plan_transfer(life, operation)
+    elif isinstance(operation, Deposit):
+        plan_deposit(life, operation)
+    elif isinstance(operation, RemittanceTransfer):
+        plan_remittance_transfer(life, operation)
     elif isinstance(operation, PreApproval):
         plan_pre_approval(life, operation)
     elif isinstance(operation, Invoice):

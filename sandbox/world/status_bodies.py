@@ -19,14 +19,19 @@ from decimal import Decimal
 from typing import Any, Final, Literal
 
 from sandbox.world.operations import (
+    Deposit,
     Invoice,
     InvoiceCancellation,
     Operation,
     OperationStatus,
     PreApproval,
+    RemittanceTransfer,
     RequestToPay,
     Transfer,
 )
+
+# Operations whose status body is a RequestToPayResult (payer) or a TransferResult (payee).
+Transaction = RequestToPay | Transfer | Deposit | RemittanceTransfer
 
 ReasonFormat = Literal["string", "object"]
 
@@ -86,7 +91,7 @@ def render_reason(code: str, reason_format: ReasonFormat, message: str | None = 
     return reason_object(code, message) if reason_format == "object" else code
 
 
-def transaction_status(operation: RequestToPay | Transfer, now: float) -> OperationStatus:
+def transaction_status(operation: Transaction, now: float) -> OperationStatus:
     """CREATED before ``pending_from`` (the "Delayed" test number), then PENDING, until final."""
     if operation.is_final:
         return operation.status
@@ -94,13 +99,16 @@ def transaction_status(operation: RequestToPay | Transfer, now: float) -> Operat
 
 
 def transaction_result(
-    operation: RequestToPay | Transfer, now: float, reason_format: ReasonFormat
+    operation: Transaction, now: float, reason_format: ReasonFormat
 ) -> dict[str, Any]:
-    """RequestToPayResult or TransferResult, with fields present exactly when MTN sends them."""
+    """RequestToPayResult or TransferResult, with fields present exactly when MTN sends them.
+
+    A deposit's result never carries ``financialTransactionId``: MTN's sandbox omits it.
+    """
     status = transaction_status(operation, now)
     request = operation.request
     body: dict[str, Any] = {}
-    if status is OperationStatus.SUCCESSFUL:
+    if status is OperationStatus.SUCCESSFUL and not isinstance(operation, Deposit):
         body["financialTransactionId"] = operation.financial_transaction_id
     if request.external_id is not None:
         body["externalId"] = request.external_id
@@ -129,7 +137,7 @@ class Renderer:
 
     def body(self, operation: Operation, now: float) -> dict[str, Any]:
         """The status body of any operation at ``now``."""
-        if isinstance(operation, (RequestToPay, Transfer)):
+        if isinstance(operation, (RequestToPay, Transfer, Deposit, RemittanceTransfer)):
             return transaction_result(operation, now, self.reason_format)
         if isinstance(operation, PreApproval):
             return self.pre_approval_result(operation)

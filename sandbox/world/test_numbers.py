@@ -99,6 +99,19 @@ def transfer_scenario(party_id_type: str, party_id: str) -> Scenario:
     return _scenario_in(TRANSFER_TEST_NUMBERS, party_id_type, party_id)
 
 
+# Deposits key on the payee with request-to-pay's 450-463 mapping (MTN's testing page); the
+# "NotFound" number is the payee here. A deposit that succeeds still needs the disbursement
+# account to cover it (see sandbox.world.deposit).
+DEPOSIT_TEST_NUMBERS: Final[dict[str, Scenario]] = {
+    **REQUEST_TO_PAY_TEST_NUMBERS,
+    "46733123455": _failing("NotFound", "PAYEE_NOT_FOUND"),
+}
+
+
+def deposit_scenario(party_id_type: str, party_id: str) -> Scenario:
+    return _scenario_in(DEPOSIT_TEST_NUMBERS, party_id_type, party_id)
+
+
 # Pre-approvals have no CREATED phase: their result schema only knows PENDING, SUCCESSFUL, FAILED.
 PRE_APPROVAL_TEST_NUMBERS: Final[dict[str, Scenario]] = {
     "46733123450": _failing("Failed", "INTERNAL_PROCESSING_ERROR"),

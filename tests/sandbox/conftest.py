@@ -33,6 +33,7 @@ from sandbox.settings import SandboxSettings
 
 COLLECTION_KEY = "test-collection-key"
 DISBURSEMENT_KEY = "test-disbursement-key"
+REMITTANCE_KEY = "test-remittance-key"
 ORDINARY_PAYER = "46733123499"  # not a test number: approves after approval_delay_s
 
 
@@ -163,6 +164,7 @@ def fast_settings(**overrides: Any) -> SandboxSettings:
         "token_ttl_s": 3600,
         "collection_subscription_key": COLLECTION_KEY,
         "disbursement_subscription_key": DISBURSEMENT_KEY,
+        "remittance_subscription_key": REMITTANCE_KEY,
         "callbacks_enabled": True,
         "reason_format": "string",
         "status_rate_limit_per_s": None,
@@ -174,6 +176,7 @@ def fast_settings(**overrides: Any) -> SandboxSettings:
         "cancel_delay_s": 0.05,
         "collection_opening_balance": "0",
         "disbursement_opening_balance": "1000000",
+        "remittance_opening_balance": "1000000",
     }
     values.update(overrides)
     return SandboxSettings(**values)
@@ -190,7 +193,7 @@ class Credentials:
 
 
 def subscription_key(product: str) -> str:
-    return {"collection": COLLECTION_KEY, "disbursement": DISBURSEMENT_KEY}[product]
+    return {"collection": COLLECTION_KEY, "disbursement": DISBURSEMENT_KEY, "remittance": REMITTANCE_KEY}[product]
 
 
 def rtp_body(msisdn: str = ORDINARY_PAYER, **overrides: Any) -> dict[str, Any]:
@@ -250,6 +253,9 @@ def invoice_body(msisdn: str = ORDINARY_PAYER, **overrides: Any) -> dict[str, An
 PATHS = {
     "requesttopay": ("collection", "/collection/v1_0/requesttopay"),
     "transfer": ("disbursement", "/disbursement/v1_0/transfer"),
+    "deposit": ("disbursement", "/disbursement/v1_0/deposit"),
+    "deposit-v2": ("disbursement", "/disbursement/v2_0/deposit"),
+    "remittance-transfer": ("remittance", "/remittance/v1_0/transfer"),
     "preapproval": ("collection", "/collection/v2_0/preapproval"),
     "invoice": ("collection", "/collection/v2_0/invoice"),
 }
@@ -369,6 +375,10 @@ class Harness:
         """Provision a disbursement user and return a bearer token for it."""
         return await self.token(await self.provision("disbursement", callback_host))
 
+    async def login_remittance(self, callback_host: str = "127.0.0.1") -> str:
+        """Provision a remittance user and return a bearer token for it."""
+        return await self.token(await self.provision("remittance", callback_host))
+
     async def create(
         self,
         kind: str,
@@ -389,7 +399,8 @@ class Harness:
         return reference_id, await self.http.post(path, json=body, headers=all_headers)
 
     async def read(self, kind: str, token: str, reference_id: str) -> httpx.Response:
-        product, path = PATHS[kind]
+        # Both deposit versions are followed through the one v1 status path.
+        product, path = PATHS["deposit" if kind == "deposit-v2" else kind]
         return await self.http.get(f"{path}/{reference_id}", headers=self.product_headers(token, product))
 
     async def body_of(self, kind: str, token: str, reference_id: str) -> dict[str, Any]:

@@ -96,15 +96,15 @@ async def test_stats_show_every_users_balances(make_sim):
     sim.clock.advance(1.0)
     balances = (await sim.stats())["balances"]  # settles first: no GET was needed
     assert balances == {
-        collector.user_id: {"collection": "7.5", "disbursement": "1000000"},
-        payer_out.user_id: {"collection": "0", "disbursement": "999997.5"},
+        collector.user_id: {"collection": "7.5", "disbursement": "1000000", "remittance": "1000000"},
+        payer_out.user_id: {"collection": "0", "disbursement": "999997.5", "remittance": "1000000"},
     }
 
 
 # --------------------------------------------------------------------------- account holders
 
 
-@pytest.mark.parametrize("product", ["collection", "disbursement"])
+@pytest.mark.parametrize("product", ["collection", "disbursement", "remittance"])
 @pytest.mark.parametrize(
     "id_type,holder",
     [

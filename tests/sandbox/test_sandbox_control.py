@@ -12,7 +12,7 @@ async def test_health(sim):
 
 async def test_stats_start_at_zero(sim):
     assert await sim.stats() == {
-        "tokens_issued": {"collection": 0, "disbursement": 0},
+        "tokens_issued": {"collection": 0, "disbursement": 0, "remittance": 0},
         "posts_accepted": {},
         "posts_rejected_duplicate": {},
         "status_gets": {},

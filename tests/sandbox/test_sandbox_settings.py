@@ -21,6 +21,7 @@ def test_defaults(monkeypatch):
     assert settings.subscription_keys() == {
         "collection": "sandbox-collection-key",
         "disbursement": "sandbox-disbursement-key",
+        "remittance": "sandbox-remittance-key",
     }
     assert settings.callbacks_enabled is True
     assert settings.reason_format == "string"
@@ -63,7 +64,7 @@ def test_blank_rate_limit_means_unlimited(monkeypatch):
         {"faults": '{"unknown": 1}'},
         {"faults": "not json"},
         {"preset_api_users": "only-two:parts"},
-        {"preset_api_users": "id:key:host:remittance"},
+        {"preset_api_users": "id:key:host:widget"},
     ],
 )
 def test_invalid_settings_fail_at_start(values):

@@ -30,7 +30,7 @@ async def test_token_success_shape_and_count(sim):
     assert body["expires_in"] == 3600
     assert body["access_token"].count(".") == 2
     assert _jwt_payload(body["access_token"])["clientId"] == credentials.user_id
-    assert (await sim.stats())["tokens_issued"] == {"collection": 1, "disbursement": 0}
+    assert (await sim.stats())["tokens_issued"] == {"collection": 1, "disbursement": 0, "remittance": 0}
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ async def test_user_is_bound_to_the_product_that_created_it(sim):
     disbursement_user = await sim.provision("disbursement")
     assert (await sim.request_token(disbursement_user)).status_code == 200
     assert (await sim.request_token(disbursement_user, product="collection")).status_code == 500
-    assert (await sim.stats())["tokens_issued"] == {"collection": 0, "disbursement": 1}
+    assert (await sim.stats())["tokens_issued"] == {"collection": 0, "disbursement": 1, "remittance": 0}
 
 
 async def test_product_calls_need_a_bearer_issued_here_for_this_product(sim):
