@@ -276,6 +276,31 @@ class DisbursementClient(MomoHttp):
     async def get_transfer(self, reference_id: str) -> TransferResult:
         return _parse(TransferResult, await self.request("GET", f"/v1_0/transfer/{reference_id}"))
 
+    async def deposit(self, reference_id: str, body: Transfer, callback_url: str | None = None, version: int = 1) -> None:
+        """Deposit into the payee's wallet: ``/v1_0/deposit`` calls back with POST, ``/v2_0/deposit`` with PUT."""
+        if version not in (1, 2):
+            raise ValueError(f"version: a deposit is v1 or v2, got {version!r}")
+        await self._create("POST", f"/v{version}_0/deposit", reference_id, body.to_wire(), callback_url)
+
+    async def get_deposit(self, reference_id: str) -> TransferResult:
+        """A deposit of either version; MTN's sandbox leaves ``financialTransactionId`` out."""
+        return _parse(TransferResult, await self.request("GET", f"/v1_0/deposit/{reference_id}"))
+
+
+class RemittanceClient(MomoHttp):
+    """Remittance product: international transfers into a customer's wallet, on its own credentials."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, credentials: MomoCredentials, **kwargs: Any) -> None:
+        if credentials.product != "remittance":
+            raise ValueError(f"credentials.product must be 'remittance', got {credentials.product!r}")
+        super().__init__(http, base_url, credentials, **kwargs)
+
+    async def transfer(self, reference_id: str, body: Transfer, callback_url: str | None = None) -> None:
+        await self._create("POST", "/v1_0/transfer", reference_id, body.to_wire(), callback_url)
+
+    async def get_transfer(self, reference_id: str) -> TransferResult:
+        return _parse(TransferResult, await self.request("GET", f"/v1_0/transfer/{reference_id}"))
+
 
 def _failed(span: trace.Span, outcome: str) -> None:
     span.set_status(trace.StatusCode.ERROR)
@@ -291,4 +316,4 @@ def _parse(model: type[Any], response: httpx.Response) -> Any:
         ) from exc
 
 
-__all__ = ["CollectionClient", "DisbursementClient", "MomoCredentials", "MomoError", "MomoHttp"]
+__all__ = ["CollectionClient", "DisbursementClient", "MomoCredentials", "MomoError", "MomoHttp", "RemittanceClient"]

@@ -109,7 +109,7 @@ class ApiKey(_Wire):
 
 
 class Transfer(_Wire):
-    """Body of ``POST /disbursement/v1_0/transfer``."""
+    """Body of ``POST /disbursement/v1_0/transfer``, of both deposits and of ``POST /remittance/v1_0/transfer``."""
 
     amount: WireDecimal
     currency: str
@@ -123,7 +123,10 @@ class Transfer(_Wire):
 
 
 class TransferResult(RequestToPayResult):
-    """``GET /disbursement/v1_0/transfer/{id}``: a transaction result with a payee."""
+    """``GET /disbursement/v1_0/transfer/{id}``, ``/v1_0/deposit/{id}``, ``/remittance/v1_0/transfer/{id}``.
+
+    A transaction result with a payee; a deposit's may lack ``financialTransactionId`` even when SUCCESSFUL.
+    """
 
     payee: Party | None = None
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from momoflow.models import Money, Party, PaymentTiming
 from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, TransferRequest
+from momoflow.payouts import DepositRequest, RemittanceTransferRequest
 from momoflow.validation import INVALID_REQUEST, Problem  # noqa: F401 (INVALID_REQUEST is part of the contract)
 
 # -- messages every asynchronous operation workflow understands ---------------------------
@@ -47,6 +48,8 @@ class WorkflowType:
     CANCEL_PRE_APPROVAL = "CancelPreApproval"
     # One period of a subscription, started by the subscription's Temporal Schedule.
     SUBSCRIPTION_DEBIT = "SubscriptionDebit"
+    DEPOSIT = "Deposit"
+    REMITTANCE_TRANSFER = "RemittanceTransfer"
 
 
 class IdPrefix:
@@ -66,6 +69,8 @@ class IdPrefix:
     # scheduled time. Each debit is a Request to Pay ``rtp-sub-<subscription id>-<period start>``.
     SUBSCRIPTION = "subscription"
     SUBSCRIPTION_DEBIT = "subscription-debit"
+    DEPOSIT = "deposit"
+    REMITTANCE_TRANSFER = "remittance"
 
 
 # What each workflow type takes and returns, and which products it runs on, is in the use-case
@@ -119,6 +124,16 @@ TRANSFER = Steps(
     get_status="disbursement.get_transfer_status",
     await_final="disbursement.await_final_transfer",
 )
+DEPOSIT = Steps(
+    submit="disbursement.submit_deposit",
+    get_status="disbursement.get_deposit_status",
+    await_final="disbursement.await_final_deposit",
+)
+REMITTANCE_TRANSFER = Steps(
+    submit="remittance.submit_transfer",
+    get_status="remittance.get_transfer_status",
+    await_final="remittance.await_final_transfer",
+)
 
 # Local activity at a workflow's start: the worker judges the input's business rules and
 # decides the timing, once; the verdict is a marker in history, never judged again on replay.
@@ -154,6 +169,16 @@ class SubmitRequestToPay(BaseModel):
 class SubmitTransfer(BaseModel):
     reference_id: str
     request: TransferRequest
+
+
+class SubmitDeposit(BaseModel):
+    reference_id: str
+    request: DepositRequest
+
+
+class SubmitRemittanceTransfer(BaseModel):
+    reference_id: str
+    request: RemittanceTransferRequest
 
 
 class SubmitPreApproval(BaseModel):

@@ -31,6 +31,7 @@ class Product(StrEnum):
 
     COLLECTION = "collection"
     DISBURSEMENT = "disbursement"
+    REMITTANCE = "remittance"
 
 
 class PaymentStatus(StrEnum):

@@ -47,6 +47,9 @@ class MomoSettings(BaseSettings):
     disbursement_subscription_key: SecretStr = SecretStr("")
     disbursement_api_user: str = ""
     disbursement_api_key: SecretStr = SecretStr("")
+    remittance_subscription_key: SecretStr = SecretStr("")
+    remittance_api_user: str = ""
+    remittance_api_key: SecretStr = SecretStr("")
     http_timeout_s: float = Field(default=30.0, gt=0)
     # MTN asks partners to renew tokens about ten minutes before their 60-minute expiry.
     token_refresh_margin_s: float = Field(default=600.0, ge=0)

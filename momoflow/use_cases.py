@@ -37,6 +37,7 @@ from momoflow.contract import (
     WorkflowType,
 )
 from momoflow.models import PaymentState, Product
+from momoflow.payouts import DepositInput, DepositRequest, RemittanceTransferInput, RemittanceTransferRequest
 from momoflow.subscription import SubscriptionDebitInput, SubscriptionPeriod
 from momoflow.operations import (
     AccountHolderQuery,
@@ -278,6 +279,36 @@ SUBSCRIPTION_DEBIT = UseCase(
     product=Product.COLLECTION,
     id_key="the subscription id, followed by the scheduled time (the subscription's Temporal Schedule starts it)",
 )
+DEPOSIT = UseCase(
+    name="deposit",
+    kind=Kind.PAYMENT,
+    workflow_type=WorkflowType.DEPOSIT,
+    id_prefix=IdPrefix.DEPOSIT,
+    input_model=DepositInput,
+    result_model=PaymentState,
+    activities=_payment_activities(Product.DISBURSEMENT, contract.DEPOSIT),
+    cli_command=("deposit",),
+    facade_method="deposit",
+    product=Product.DISBURSEMENT,
+    steps=contract.DEPOSIT,
+    request_model=DepositRequest,
+    key_field="external_id",
+)
+REMITTANCE_TRANSFER = UseCase(
+    name="remittance_transfer",
+    kind=Kind.PAYMENT,
+    workflow_type=WorkflowType.REMITTANCE_TRANSFER,
+    id_prefix=IdPrefix.REMITTANCE_TRANSFER,
+    input_model=RemittanceTransferInput,
+    result_model=PaymentState,
+    activities=_payment_activities(Product.REMITTANCE, contract.REMITTANCE_TRANSFER),
+    cli_command=("remittance-transfer",),
+    facade_method="remittance_transfer",
+    product=Product.REMITTANCE,
+    steps=contract.REMITTANCE_TRANSFER,
+    request_model=RemittanceTransferRequest,
+    key_field="external_id",
+)
 
 # The order is the published contract's order.
 USE_CASES: tuple[UseCase, ...] = (
@@ -291,6 +322,8 @@ USE_CASES: tuple[UseCase, ...] = (
     LIST_PRE_APPROVALS,
     CANCEL_PRE_APPROVAL,
     SUBSCRIPTION_DEBIT,
+    DEPOSIT,
+    REMITTANCE_TRANSFER,
 )
 BY_NAME: dict[str, UseCase] = {use_case.name: use_case for use_case in USE_CASES}
 BY_WORKFLOW_TYPE: dict[str, UseCase] = {use_case.workflow_type: use_case for use_case in USE_CASES}

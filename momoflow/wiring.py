@@ -20,7 +20,8 @@ from momoflow import use_cases
 from activities.accounts import account_activities
 from activities.collection import CollectionActivities
 from activities.disbursement import DisbursementActivities
-from momo.client import CollectionClient, DisbursementClient, MomoCredentials
+from activities.payouts import DepositActivities, RemittanceActivities
+from momo.client import CollectionClient, DisbursementClient, MomoCredentials, RemittanceClient
 from momo.tokens import TokenCache
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.models import Product
@@ -85,13 +86,24 @@ def build_activities(
             options: dict[str, Any] = {"target_environment": momo.target_environment, "tokens": tokens}
             if product is Product.COLLECTION:
                 client: Any = CollectionClient(http, momo.base_url, creds, **options)
-                activities: Any = CollectionActivities(client, signer, callbacks.public_url)
-            else:
+                operations: list[Any] = [CollectionActivities(client, signer, callbacks.public_url)]
+            elif product is Product.DISBURSEMENT:
                 client = DisbursementClient(http, momo.base_url, creds, **options)
-                activities = DisbursementActivities(client, signer, callbacks.public_url)
-            group.main += [*activities.main(), *account_activities(client)]
-            group.status += activities.status()
+                operations = [
+                    DisbursementActivities(client, signer, callbacks.public_url),
+                    DepositActivities(client, signer, callbacks.public_url),
+                ]
+            else:
+                client = RemittanceClient(http, momo.base_url, creds, **options)
+                operations = [RemittanceActivities(client, signer, callbacks.public_url)]
+            for activities in operations:
+                group.main += activities.main()
+                group.status += activities.status()
+            group.main += account_activities(client)
         built.append(group)
     if not any(group.configured for group in built):
-        raise SystemExit("no MoMo credentials configured: set MOMO_COLLECTION_* and/or MOMO_DISBURSEMENT_* (see .env.example)")
+        raise SystemExit(
+            "no MoMo credentials configured: set MOMO_COLLECTION_*, MOMO_DISBURSEMENT_* and/or MOMO_REMITTANCE_*"
+            " (see .env.example)"
+        )
     return built

@@ -23,6 +23,7 @@ from momoflow.operations import (
     TransferInput,
     TransferRequest,
 )
+from momoflow.payouts import DepositInput, DepositRequest, RemittanceTransferInput, RemittanceTransferRequest
 from workflows.registry import workflow_of
 
 TIMING = PaymentTiming(
@@ -90,6 +91,16 @@ def cancel_invoice_input(timing: PaymentTiming) -> CancelInvoiceInput:
     return CancelInvoiceInput(request=request, timing=timing)
 
 
+def deposit_input(timing: PaymentTiming) -> DepositInput:
+    request = DepositRequest(amount=Decimal("75"), currency="EUR", payee=PAYER, external_id="DEPOSIT-1")
+    return DepositInput(request=request, timing=timing)
+
+
+def remittance_transfer_input(timing: PaymentTiming) -> RemittanceTransferInput:
+    request = RemittanceTransferRequest(amount=Decimal("320"), currency="EUR", payee=PAYER, external_id="REMIT-1")
+    return RemittanceTransferInput(request=request, timing=timing)
+
+
 # Every payment use case needs an input here (tests/test_use_cases_registry.py checks).
 INPUTS: dict[str, Callable[[PaymentTiming], BaseModel]] = {
     use_cases.REQUEST_TO_PAY.name: rtp_input,
@@ -97,5 +108,7 @@ INPUTS: dict[str, Callable[[PaymentTiming], BaseModel]] = {
     use_cases.PRE_APPROVAL.name: pre_approval_input,
     use_cases.INVOICE.name: invoice_input,
     use_cases.CANCEL_INVOICE.name: cancel_invoice_input,
+    use_cases.DEPOSIT.name: deposit_input,
+    use_cases.REMITTANCE_TRANSFER.name: remittance_transfer_input,
 }
 CASES = [Case(use_case, INPUTS[use_case.name]) for use_case in use_cases.PAYMENTS if use_case.name in INPUTS]
