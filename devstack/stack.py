@@ -47,6 +47,7 @@ class StackConfig:
     task_queue: str = "momoflow"
     collection_subscription_key: str = "sandbox-collection-key"
     disbursement_subscription_key: str = "sandbox-disbursement-key"
+    remittance_subscription_key: str = "sandbox-remittance-key"
     callback_secrets: str = "dev:insecure-development-secret-change-me"
     sqlite_wal: bool = True
     # Payload encryption keys: None makes one (kept in data_dir, so a restart still decrypts),
@@ -130,6 +131,8 @@ class Stack:
         self.config = config
         self.credentials: ProvisionedUser | None = None
         self.disbursement_credentials: ProvisionedUser | None = None
+        # One sandbox API user per MoMo product (collection, disbursement, remittance).
+        self.product_credentials: dict[str, ProvisionedUser] = {}
         self.temporal: ManagedProcess | None = None
         self.sandbox: ManagedProcess | None = None
         self.gateway: ManagedProcess | None = None
@@ -280,6 +283,7 @@ class Stack:
             **self._base_env(),
             "SANDBOX_COLLECTION_SUBSCRIPTION_KEY": c.collection_subscription_key,
             "SANDBOX_DISBURSEMENT_SUBSCRIPTION_KEY": c.disbursement_subscription_key,
+            "SANDBOX_REMITTANCE_SUBSCRIPTION_KEY": c.remittance_subscription_key,
             **self._metrics_env("sandbox"),
             **({"SANDBOX_STATE_FILE": str(c.sandbox_state_file)} if c.keep_sandbox_state else {}),
             **c.sandbox_env,
@@ -296,25 +300,38 @@ class Stack:
             if c.keep_sandbox_state and await self._reuse_credentials(http):
                 assert self.credentials is not None
                 return self.credentials
-            collection = SandboxProvisioning(http, c.sandbox_url, c.collection_subscription_key)
-            self.credentials = await collection.provision(provider_callback_host=c.host)
-            disbursement = SandboxProvisioning(http, c.sandbox_url, c.disbursement_subscription_key)
-            self.disbursement_credentials = await disbursement.provision(provider_callback_host=c.host)
+            users = {}
+            for product, key in self._subscription_keys().items():
+                users[product] = await SandboxProvisioning(http, c.sandbox_url, key).provision(provider_callback_host=c.host)
+            self._use(users)
         if c.keep_sandbox_state:
-            saved = {"collection": vars(self.credentials), "disbursement": vars(self.disbursement_credentials)}
+            saved = {product: vars(user) for product, user in self.product_credentials.items()}
             c.credentials_file.write_text(json.dumps(saved))
             c.credentials_file.chmod(0o600)
+        assert self.credentials is not None
         return self.credentials
+
+    def _subscription_keys(self) -> dict[str, str]:
+        c = self.config
+        return {
+            "collection": c.collection_subscription_key,
+            "disbursement": c.disbursement_subscription_key,
+            "remittance": c.remittance_subscription_key,
+        }
+
+    def _use(self, users: dict[str, ProvisionedUser]) -> None:
+        self.product_credentials = users
+        self.credentials, self.disbursement_credentials = users["collection"], users["disbursement"]
 
     async def _reuse_credentials(self, http: httpx.AsyncClient) -> bool:
         """The API users of the last run, if the sandbox still issues tokens to them."""
         c = self.config
         try:
             saved = json.loads(c.credentials_file.read_text())
-            users = {product: ProvisionedUser(**saved[product]) for product in ("collection", "disbursement")}
+            users = {product: ProvisionedUser(**saved[product]) for product in self._subscription_keys()}
         except (OSError, ValueError, KeyError, TypeError):
-            return False
-        keys = {"collection": c.collection_subscription_key, "disbursement": c.disbursement_subscription_key}
+            return False  # e.g. saved before a product was added: provision again
+        keys = self._subscription_keys()
         for product, user in users.items():
             response = await http.post(
                 f"{c.sandbox_url}/{product}/token/",
@@ -323,7 +340,7 @@ class Stack:
             )
             if response.status_code != 200:
                 return False
-        self.credentials, self.disbursement_credentials = users["collection"], users["disbursement"]
+        self._use(users)
         return True
 
     async def start_gateway(self) -> None:
@@ -339,18 +356,18 @@ class Stack:
         return {**self._base_env(), **self.config.temporal_client_env}
 
     def worker_env(self) -> dict[str, str]:
-        assert self.credentials is not None and self.disbursement_credentials is not None, "provision() first"
+        assert self.product_credentials, "provision() first"
         c = self.config
+        credentials: dict[str, str] = {}
+        for product, key in self._subscription_keys().items():
+            user = self.product_credentials[product]
+            prefix = f"MOMO_{product.upper()}_"
+            credentials |= {f"{prefix}SUBSCRIPTION_KEY": key, f"{prefix}API_USER": user.api_user, f"{prefix}API_KEY": user.api_key}
         return {
             **self.client_env(),
             "MOMO_BASE_URL": c.sandbox_url,
             "MOMO_TARGET_ENVIRONMENT": "sandbox",
-            "MOMO_COLLECTION_SUBSCRIPTION_KEY": c.collection_subscription_key,
-            "MOMO_COLLECTION_API_USER": self.credentials.api_user,
-            "MOMO_COLLECTION_API_KEY": self.credentials.api_key,
-            "MOMO_DISBURSEMENT_SUBSCRIPTION_KEY": c.disbursement_subscription_key,
-            "MOMO_DISBURSEMENT_API_USER": self.disbursement_credentials.api_user,
-            "MOMO_DISBURSEMENT_API_KEY": self.disbursement_credentials.api_key,
+            **credentials,
             **c.worker_env,
         }
 

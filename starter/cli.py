@@ -31,6 +31,7 @@ from momoflow.operations import (
     RequestToPayRequest,
     TransferRequest,
 )
+from momoflow.payouts import DepositRequest, RemittanceTransferRequest
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from momoflow.validation import check_sandbox_currency, validate_key
 from starter import listing, subscription_cli
@@ -129,6 +130,17 @@ def _transfer_args(transfer: argparse.ArgumentParser) -> None:
     _follow_args(transfer)
 
 
+def _payout_args(payout: argparse.ArgumentParser) -> None:
+    """A deposit's or a remittance transfer's arguments: a Transfer body, no pre-checks."""
+    payout.add_argument("--amount", required=True)
+    payout.add_argument("--currency", required=True)
+    _party_args(payout, "payee", "who receives")
+    payout.add_argument("--external-id", required=True)
+    payout.add_argument("--message", default="")
+    payout.add_argument("--note", default="")
+    _follow_args(payout)
+
+
 def _pre_approval_args(create: argparse.ArgumentParser) -> None:
     _party_args(create, "payer", "who approves")
     create.add_argument("--currency", required=True)
@@ -186,6 +198,8 @@ _USE_CASE_ARGUMENTS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], No
     use_cases.GET_BALANCE.name: ("the available balance of an account", _balance_args),
     use_cases.LIST_PRE_APPROVALS.name: ("a payer's pre-approvals", _list_pre_approvals_args),
     use_cases.CANCEL_PRE_APPROVAL.name: ("cancel an approved pre-approval", _cancel_pre_approval_args),
+    use_cases.DEPOSIT.name: ("deposit money into a customer's wallet (disbursement)", _payout_args),
+    use_cases.REMITTANCE_TRANSFER.name: ("send money to a customer through the remittance product", _payout_args),
 }
 # Commands with one action per use case (``pre-approval create``).
 _GROUP_HELP = {"pre-approval": "pre-approvals: create, list, cancel", "invoice": "invoices: create, cancel"}
@@ -300,6 +314,19 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
                 "check_balance": args.check_balance,
             },
         )
+    if use_case in (use_cases.DEPOSIT, use_cases.REMITTANCE_TRANSFER):
+        model = DepositRequest if use_case is use_cases.DEPOSIT else RemittanceTransferRequest
+        return parse(
+            model,
+            {
+                "amount": args.amount,
+                "currency": args.currency,
+                "payee": _party(args, "payee"),
+                "external_id": args.external_id,
+                "payer_message": args.message,
+                "payee_note": args.note,
+            },
+        )
     if use_case is use_cases.PRE_APPROVAL:
         return parse(
             PreApprovalRequest,
@@ -363,6 +390,8 @@ async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
         use_cases.REQUEST_TO_PAY.name: lambda: _request_to_pay(momoflow, request, args, context, out),
         use_cases.TRANSFER.name: lambda: _transfer(momoflow, request, args, context, out),
         use_cases.PRE_APPROVAL.name: lambda: _pre_approval(momoflow, request, args, context, out),
+        use_cases.DEPOSIT.name: lambda: _deposit(momoflow, request, args, context, out),
+        use_cases.REMITTANCE_TRANSFER.name: lambda: _remittance_transfer(momoflow, request, args, context, out),
         use_cases.LIST_PRE_APPROVALS.name: lambda: _print_result(out, momoflow.list_pre_approvals(_party(args, "payer"))),
         use_cases.CANCEL_PRE_APPROVAL.name: lambda: _print_result(out, momoflow.cancel_pre_approval(args.pre_approval_id)),
         use_cases.VALIDATE_ACCOUNT_HOLDER.name: lambda: _print_result(
@@ -415,6 +444,18 @@ async def _request_to_pay(momoflow: Momoflow, request: Any, args: argparse.Names
 async def _transfer(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
     payment = await momoflow.transfer(request, key=args.key)
     headline = f"Transfer {args.amount} {args.currency} to {_shown(_party(args, 'payee'))}"
+    return await _started(payment, headline, args, context, out)
+
+
+async def _deposit(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
+    payment = await momoflow.deposit(request, key=args.key)
+    headline = f"Deposit {args.amount} {args.currency} to {_shown(_party(args, 'payee'))}"
+    return await _started(payment, headline, args, context, out)
+
+
+async def _remittance_transfer(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
+    payment = await momoflow.remittance_transfer(request, key=args.key)
+    headline = f"Remittance transfer {args.amount} {args.currency} to {_shown(_party(args, 'payee'))}"
     return await _started(payment, headline, args, context, out)
 
 

@@ -48,6 +48,7 @@ from momoflow.operations import (
     RequestToPayRequest,
     TransferRequest,
 )
+from momoflow.payouts import DepositRequest, RemittanceTransferRequest
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from momoflow.subscription import SubscriptionRequest
 from momoflow.temporal import connect
@@ -342,6 +343,25 @@ class Momoflow:
     ) -> PaymentHandle:
         """Pay money out to a customer. ``key`` defaults to the external id."""
         return self.handle(await self._start_payment(use_cases.TRANSFER, request, key, timing))
+
+    async def deposit(
+        self, request: DepositRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
+    ) -> PaymentHandle:
+        """Deposit money into a customer's wallet (disbursement). ``key`` defaults to the external id.
+
+        A SUCCESSFUL deposit may carry no financial transaction id: MTN's sandbox leaves it out.
+        """
+        return self.handle(await self._start_payment(use_cases.DEPOSIT, request, key, timing))
+
+    async def remittance_transfer(
+        self,
+        request: RemittanceTransferRequest | dict[str, Any],
+        *,
+        key: str | None = None,
+        timing: PaymentTiming | TimingOverrides | None = None,
+    ) -> PaymentHandle:
+        """Send money to a customer through the remittance product. ``key`` defaults to the external id."""
+        return self.handle(await self._start_payment(use_cases.REMITTANCE_TRANSFER, request, key, timing))
 
     async def pre_approval(
         self, request: PreApprovalRequest | dict[str, Any], *, key: str, timing: PaymentTiming | TimingOverrides | None = None

@@ -36,6 +36,9 @@ ALL_PRODUCTS = MomoSettings(
     disbursement_subscription_key=SecretStr("sub"),
     disbursement_api_user="user",
     disbursement_api_key=SecretStr("key"),
+    remittance_subscription_key=SecretStr("sub"),
+    remittance_api_user="user",
+    remittance_api_key=SecretStr("key"),
 )
 
 

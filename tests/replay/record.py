@@ -199,6 +199,20 @@ async def _subscription_debit(stack: Stack) -> dict[str, str]:
         await subscriptions.cancel(stack.client, subscription_id)
 
 
+async def _payouts(stack: Stack) -> dict[str, str]:
+    """A deposit (SUCCESSFUL without a financial transaction id) and a remittance transfer, both SUCCESSFUL."""
+    momoflow = stack.momoflow()
+    payee = {"party_id_type": "MSISDN", "party_id": "46733000002"}
+    body = {"amount": "15", "currency": "EUR", "payee": payee, "payer_message": "Replay fixture"}
+    deposit = await momoflow.deposit({**body, "external_id": "REPLAY-deposit"}, timing=FAST)
+    remittance = await momoflow.remittance_transfer({**body, "external_id": "REPLAY-remittance"}, timing=FAST)
+    for handle in (deposit, remittance):
+        state = await handle.result()
+        if state.status is not PaymentStatus.SUCCESSFUL:
+            raise RuntimeError(f"{handle.workflow_id} ended {state.status.value}")
+    return {"deposit": deposit.workflow_id, "remittance-transfer": remittance.workflow_id}
+
+
 Recorder = Callable[[Stack], Awaitable[dict[str, str]]]
 _SYNCHRONOUS = {"validate-account-holder", "get-balance", "list-pre-approvals", "cancel-pre-approval"}
 _OWN_PREFIXES = ("transfer", "preapproval", "invoice", "cancel-invoice")
@@ -215,6 +229,7 @@ def _file_name(name: str) -> str:
 RECORDERS: dict[Recorder, tuple[str, ...]] = {
     _payments: tuple(_file_name(name) for name in (*_PAYMENT_PATHS, *_OTHER_PAYMENTS, *sorted(_SYNCHRONOUS))),
     _subscription_debit: ("subscription-debit",),
+    _payouts: ("deposit", "remittance-transfer"),
 }
 FIXTURES = [name for names in RECORDERS.values() for name in names]
 
