@@ -16,7 +16,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from momo.client import CollectionClient, DisbursementClient, MomoCredentials
+from momo.client import CollectionClient, DisbursementClient, MomoCredentials, RemittanceClient
 from momo.errors import MomoConflictError, MomoNotFoundError
 from momo.models import CreateInvoice, Party, PartyIdType, PreApproval, RequestToPay, Transfer
 from momo.provisioning import SandboxProvisioning
@@ -25,12 +25,16 @@ from tests.conformance.corrections import CORRECTIONS, corrected, load
 from tests.conformance.recording import Exchange, RecordingTransport, problems
 
 HOST = "http://sandbox.test"
-KEYS = {"collection": "conformance-collection-key", "disbursement": "conformance-disbursement-key"}
+KEYS = {
+    "collection": "conformance-collection-key",
+    "disbursement": "conformance-disbursement-key",
+    "remittance": "conformance-remittance-key",
+}
 
 
 def _spec_for(exchange: Exchange) -> tuple[str, str]:
     path = exchange.request.url.path
-    for product in ("collection", "disbursement"):
+    for product in ("collection", "disbursement", "remittance"):
         if path.startswith(f"/{product}/"):
             return product, f"{HOST}/{product}"
     return "sandbox-provisioning", HOST
@@ -44,6 +48,7 @@ async def tour() -> AsyncIterator[list[Exchange]]:
         callbacks_enabled=False,
         collection_subscription_key=KEYS["collection"],
         disbursement_subscription_key=KEYS["disbursement"],
+        remittance_subscription_key=KEYS["remittance"],
     )
     app = create_app(settings)
     recorder = RecordingTransport(httpx.ASGITransport(app=app))
@@ -115,6 +120,35 @@ async def tour() -> AsyncIterator[list[Exchange]]:
         await disbursement.get_transfer(transfer)
         await disbursement.get_balance()
         await disbursement.is_account_holder_active("email", "someone@example.com")
+
+        for version in (1, 2):
+            deposit = str(uuid.uuid4())
+            await disbursement.deposit(
+                deposit,
+                Transfer(amount=Decimal("7"), currency="EUR", external_id="DEP-1", payee=payer, payee_note="Top-up"),
+                "http://callbacks.test/callbacks/d",
+                version=version,
+            )
+            await disbursement.get_deposit(deposit)
+        with pytest.raises(MomoNotFoundError):
+            await disbursement.get_deposit(transfer)  # a transfer is not a deposit
+
+        remittance_user = await SandboxProvisioning(http, HOST, KEYS["remittance"]).provision("callbacks.test")
+        remittance = RemittanceClient(
+            http, HOST, MomoCredentials("remittance", KEYS["remittance"], remittance_user.api_user, remittance_user.api_key)
+        )
+        sent = str(uuid.uuid4())
+        body = Transfer(amount=Decimal("9"), currency="EUR", external_id="REM-1", payee=payer, payer_message="Family")
+        await remittance.transfer(sent, body, "http://callbacks.test/callbacks/r")
+        with pytest.raises(MomoConflictError):
+            await remittance.transfer(sent, body)
+        await remittance.get_transfer(sent)
+        with pytest.raises(MomoNotFoundError):
+            await remittance.get_transfer(str(uuid.uuid4()))
+        await remittance.get_balance()
+        await remittance.get_balance("EUR")
+        await remittance.is_account_holder_active("msisdn", "46733000004")
+        await remittance.get_basic_user_info("46733000004")
     await app.state.sandbox.aclose()
     yield recorder.exchanges
 
@@ -156,6 +190,19 @@ async def test_tour_covers_every_endpoint_momoflow_uses(tour: list[Exchange]) ->
         ("GET", "/disbursement/v1_0/transfer/{id}", 200),
         ("GET", "/disbursement/v1_0/account/balance", 200),
         ("GET", "/disbursement/v1_0/accountholder/email/someone@example.com/active", 200),
+        ("POST", "/disbursement/v1_0/deposit", 202),
+        ("POST", "/disbursement/v2_0/deposit", 202),
+        ("GET", "/disbursement/v1_0/deposit/{id}", 200),
+        ("GET", "/disbursement/v1_0/deposit/{id}", 404),
+        ("POST", "/remittance/token/", 200),
+        ("POST", "/remittance/v1_0/transfer", 202),
+        ("POST", "/remittance/v1_0/transfer", 409),
+        ("GET", "/remittance/v1_0/transfer/{id}", 200),
+        ("GET", "/remittance/v1_0/transfer/{id}", 404),
+        ("GET", "/remittance/v1_0/account/balance", 200),
+        ("GET", "/remittance/v1_0/account/balance/EUR", 200),
+        ("GET", "/remittance/v1_0/accountholder/msisdn/46733000004/active", 200),
+        ("GET", "/remittance/v1_0/accountholder/msisdn/46733000004/basicuserinfo", 200),
     }
     assert expected <= seen, sorted(expected - seen)
 
@@ -187,7 +234,7 @@ def test_each_correction_changes_something(correction) -> None:  # type: ignore[
     import copy
 
     changed = False
-    for name in ("collection", "disbursement", "sandbox-provisioning"):
+    for name in ("collection", "disbursement", "remittance", "sandbox-provisioning"):
         spec = load(name)
         before = copy.deepcopy(spec)
         correction(spec)
