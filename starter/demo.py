@@ -108,6 +108,16 @@ class Demo:
         request = {"amount": amount, "currency": "EUR", "payee": _msisdn(payee), "external_id": self.key("TRF"), **checks}
         return await (await self.m.transfer(request, timing=TIMING)).result()
 
+    # -- Deposit, Remittance transfer ------------------------------------------------------------
+
+    async def deposit(self, payee: str, amount: str = "100") -> PaymentState:
+        request = {"amount": amount, "currency": "EUR", "payee": _msisdn(payee), "external_id": self.key("DEP")}
+        return await (await self.m.deposit(request, timing=TIMING)).result()
+
+    async def remittance_transfer(self, payee: str, amount: str = "100") -> PaymentState:
+        request = {"amount": amount, "currency": "EUR", "payee": _msisdn(payee), "external_id": self.key("REM")}
+        return await (await self.m.remittance_transfer(request, timing=TIMING)).result()
+
     # -- Validate Account Holder, Get Balance -------------------------------------------------
 
     async def account_holder(self, party: dict[str, str]) -> str:
@@ -217,6 +227,21 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
     add(trf, "pre-check: payee unknown", "FAILED PRECHECK_PAYEE_NOT_FOUND", lambda: demo.transfer("46733123450", check_payee=True))
     add(trf, "pre-check: balance too low", "FAILED PRECHECK_INSUFFICIENT_BALANCE", lambda: demo.transfer(demo.customer(), "99999999", check_balance=True))
     add(trf, "pre-checks pass", "SUCCESSFUL", lambda: demo.transfer(demo.customer(), check_payee=True, check_balance=True))
+
+    dep = "Deposit"
+    add(dep, "ordinary payee", "SUCCESSFUL", lambda: demo.deposit(demo.customer()))
+    add(dep, "46733123450 (Failed)", "FAILED INTERNAL_PROCESSING_ERROR", lambda: demo.deposit("46733123450"))
+    add(dep, "46733123451 (Rejected)", "FAILED APPROVAL_REJECTED", lambda: demo.deposit("46733123451"))
+    add(dep, "46733123452 (Expired)", "FAILED EXPIRED", lambda: demo.deposit("46733123452"))
+    add(dep, "46733123455 (NotFound)", "FAILED PAYEE_NOT_FOUND", lambda: demo.deposit("46733123455"))
+    add(dep, "46733123456 (PayeeNotAllowedToReceive)", "FAILED PAYEE_NOT_ALLOWED_TO_RECEIVE", lambda: demo.deposit("46733123456"))
+
+    rem = "Remittance transfer"
+    add(rem, "ordinary payee", "SUCCESSFUL", lambda: demo.remittance_transfer(demo.customer()))
+    add(rem, "46733123450 (Failed)", "FAILED INTERNAL_PROCESSING_ERROR", lambda: demo.remittance_transfer("46733123450"))
+    add(rem, "46733123455 (NotEnoughFunds)", "FAILED NOT_ENOUGH_FUNDS", lambda: demo.remittance_transfer("46733123455"))
+    add(rem, "46733123456 (PayerLimitReached)", "FAILED PAYER_LIMIT_REACHED", lambda: demo.remittance_transfer("46733123456"))
+    add(rem, "46733123457 (NotFound)", "FAILED PAYEE_NOT_FOUND", lambda: demo.remittance_transfer("46733123457"))
 
     vah = "Validate Account Holder"
     add(vah, "ordinary customer", "active", lambda: demo.account_holder(_msisdn(demo.customer())))
