@@ -301,7 +301,7 @@ class Stack:
                 assert self.credentials is not None
                 return self.credentials
             users = {}
-            for product, key in self._subscription_keys().items():
+            for product, key in self.subscription_keys().items():
                 users[product] = await SandboxProvisioning(http, c.sandbox_url, key).provision(provider_callback_host=c.host)
             self._use(users)
         if c.keep_sandbox_state:
@@ -311,7 +311,7 @@ class Stack:
         assert self.credentials is not None
         return self.credentials
 
-    def _subscription_keys(self) -> dict[str, str]:
+    def subscription_keys(self) -> dict[str, str]:
         c = self.config
         return {
             "collection": c.collection_subscription_key,
@@ -328,10 +328,10 @@ class Stack:
         c = self.config
         try:
             saved = json.loads(c.credentials_file.read_text())
-            users = {product: ProvisionedUser(**saved[product]) for product in self._subscription_keys()}
+            users = {product: ProvisionedUser(**saved[product]) for product in self.subscription_keys()}
         except (OSError, ValueError, KeyError, TypeError):
             return False  # e.g. saved before a product was added: provision again
-        keys = self._subscription_keys()
+        keys = self.subscription_keys()
         for product, user in users.items():
             response = await http.post(
                 f"{c.sandbox_url}/{product}/token/",
@@ -359,7 +359,7 @@ class Stack:
         assert self.product_credentials, "provision() first"
         c = self.config
         credentials: dict[str, str] = {}
-        for product, key in self._subscription_keys().items():
+        for product, key in self.subscription_keys().items():
             user = self.product_credentials[product]
             prefix = f"MOMO_{product.upper()}_"
             credentials |= {f"{prefix}SUBSCRIPTION_KEY": key, f"{prefix}API_USER": user.api_user, f"{prefix}API_KEY": user.api_key}
