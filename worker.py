@@ -26,7 +26,16 @@ from momoflow import tracing
 from momoflow.logging import configure_logging, get_logger
 from momoflow.metrics import server as metrics_server
 from momoflow.metrics import temporal as temporal_metrics
-from momoflow.settings import CallbackSettings, MissingCodecKey, MomoSettings, PaymentDefaults, TemporalSettings
+from activities.webhooks import webhook_activities
+from momoflow.settings import (
+    CallbackSettings,
+    MissingCodecKey,
+    MomoSettings,
+    PaymentDefaults,
+    TemporalSettings,
+    WebhookConfigError,
+    WebhookSettings,
+)
 from momoflow.temporal import TemporalSetupError, connect
 from momoflow.wiring import build_activities
 from workflows.registry import WORKFLOWS  # one per use case (momoflow/use_cases.py)
@@ -47,11 +56,12 @@ async def run_worker(stop: asyncio.Event) -> None:
     temporal = TemporalSettings()
     momo = MomoSettings()
     callbacks = CallbackSettings()
+    webhooks = WebhookSettings.load()
     metrics = metrics_server.MetricsSettings()
     metrics_server.serve(metrics)  # MoMo calls and token renewals
     client = await connect(temporal, runtime=temporal_metrics.runtime(metrics), interceptors=tracing.interceptors())
     tokens = TokenCache(refresh_margin_s=momo.token_refresh_margin_s)
-    async with httpx.AsyncClient(timeout=momo.http_timeout_s) as http:
+    async with httpx.AsyncClient(timeout=momo.http_timeout_s) as http, httpx.AsyncClient() as webhook_http:
         groups = build_activities(http, momo, callbacks, tokens)
         workers = [
             Worker(
@@ -61,7 +71,8 @@ async def run_worker(stop: asyncio.Event) -> None:
                 workflow_runner=WORKFLOW_RUNNER,
                 # The admission check runs as a local activity, so only on the workflows' queue.
                 activities=[
-                    admission_activity(PaymentDefaults()),
+                    admission_activity(PaymentDefaults(), webhooks),
+                    *webhook_activities(webhooks, webhook_http),
                     *(function for group in groups for function in group.main),
                     *SubscriptionActivities(client, temporal.task_queue).all(),
                 ],
@@ -87,6 +98,7 @@ async def run_worker(stop: asyncio.Event) -> None:
                 status_task_queues=[temporal.status_queue(group.product.value) for group in groups],
                 products=[group.product.value for group in groups if group.configured],
                 momo_base_url=momo.base_url,
+                webhook_endpoints=len(webhooks.endpoint_list),
                 pid=os.getpid(),
             )
             await stop.wait()
@@ -112,7 +124,7 @@ def main() -> None:
     code = 0
     try:
         asyncio.run(runner())
-    except (TemporalSetupError, MissingCodecKey, tracing.TracingConfigError) as exc:
+    except (TemporalSetupError, MissingCodecKey, tracing.TracingConfigError, WebhookConfigError) as exc:
         # A configuration a person must fix: one line that says what, not a traceback.
         print(f"worker: {exc}", file=sys.stderr)
         code = 2

@@ -17,16 +17,19 @@ from temporalio import activity
 from momoflow import contract, use_cases
 from momoflow.contract import Admission, AdmissionCheck
 from momoflow.operations import PatternInput
-from momoflow.settings import PaymentDefaults
+from momoflow.settings import PaymentDefaults, WebhookSettings
 from momoflow.validation import InvalidRequest, Problem, check_sandbox_currency
 
 
-def admission_activity(defaults: PaymentDefaults) -> Callable[..., Any]:
-    """The local activity, with the worker's timing defaults."""
+def admission_activity(defaults: PaymentDefaults, webhooks: WebhookSettings | None = None) -> Callable[..., Any]:
+    """The local activity, with the worker's timing defaults and whether it sends webhooks."""
 
     @activity.defn(name=contract.ADMIT)
     async def admit(check: AdmissionCheck) -> Admission:
-        return judge(check, defaults)
+        admission = judge(check, defaults)
+        if webhooks is not None and webhooks.enabled and admission.timing is not None:
+            admission.webhooks, admission.webhook_party = True, webhooks.include_party
+        return admission
 
     return admit
 

@@ -13,6 +13,7 @@ from this module and the use-case registry built on it (:mod:`momoflow.use_cases
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -50,6 +51,8 @@ class WorkflowType:
     SUBSCRIPTION_DEBIT = "SubscriptionDebit"
     DEPOSIT = "Deposit"
     REMITTANCE_TRANSFER = "RemittanceTransfer"
+    # Started by the worker, never by callers: delivers one operation's webhook events in order.
+    WEBHOOK_DELIVERY = "WebhookDelivery"
 
 
 class IdPrefix:
@@ -71,6 +74,8 @@ class IdPrefix:
     SUBSCRIPTION_DEBIT = "subscription-debit"
     DEPOSIT = "deposit"
     REMITTANCE_TRANSFER = "remittance"
+    # ``webhook-<the operation's workflow id>``
+    WEBHOOK_DELIVERY = "webhook"
 
 
 # What each workflow type takes and returns, and which products it runs on, is in the use-case
@@ -138,6 +143,17 @@ REMITTANCE_TRANSFER = Steps(
 # Local activity at a workflow's start: the worker judges the input's business rules and
 # decides the timing, once; the verdict is a marker in history, never judged again on replay.
 ADMIT = "momoflow.admit"
+
+# Webhooks: the operation workflow hands each final status to the worker (``enqueue``), which
+# signals-with-start the operation's ``WebhookDelivery`` workflow; that one POSTs (``deliver``).
+WEBHOOK_ENQUEUE = "webhooks.enqueue"
+WEBHOOK_DELIVER = "webhooks.deliver"
+WEBHOOK_EVENT_SIGNAL = "webhook_event"
+WEBHOOK_DELIVERIES_QUERY = "webhook_deliveries"
+
+
+def webhook_delivery_id(operation_workflow_id: str) -> str:
+    return f"{IdPrefix.WEBHOOK_DELIVERY}-{operation_workflow_id}"
 
 # Activity names are historical wire names: the Python names spell the use case ``pre_approval``.
 LIST_PRE_APPROVALS = "collection.list_preapprovals"
@@ -270,3 +286,92 @@ class Admission(BaseModel):
 
     problems: list[Problem] = Field(default_factory=list)
     timing: PaymentTiming | None = None
+    # Whether this worker sends webhooks, and with the customer's party (decided at the start).
+    webhooks: bool = False
+    webhook_party: bool = False
+
+
+class WebhookEventData(BaseModel):
+    """The outcome an event reports; ``party`` only when the worker sets ``WEBHOOK_INCLUDE_PARTY``."""
+
+    status: str
+    reason: str | None = None
+    reason_message: str | None = None
+    amount: Money | None = None
+    currency: str | None = None
+    reference_id: str
+    financial_transaction_id: str | None = None
+    external_id: str | None = None
+    resolved_by: str | None = None
+    details: dict[str, str] = Field(default_factory=dict)
+    party: Party | None = None
+
+
+class WebhookEvent(BaseModel):
+    """What a merchant's endpoint receives as the JSON body of a webhook POST.
+
+    ``id`` is the same for every delivery of one status change (retries, replays,
+    resends): receivers process an id once. ``created`` is the time of the status
+    change (workflow time). ``workflow_id`` is the operation's key.
+    """
+
+    id: str
+    type: str
+    created: datetime
+    workflow_id: str
+    use_case: str
+    data: WebhookEventData
+
+
+class WebhookRetry(BaseModel):
+    """How hard the worker tries one endpoint: exponential backoff until ``give_up_after_s``."""
+
+    initial_interval_s: float
+    max_interval_s: float
+    give_up_after_s: float
+    timeout_s: float
+
+
+class WebhookAnnouncement(BaseModel):
+    """``webhooks.enqueue``'s input: an event, for the worker to queue for delivery."""
+
+    event: WebhookEvent
+
+
+class WebhookDispatch(BaseModel):
+    """The ``webhook_event`` signal: an event, where to send it and how hard to try.
+
+    ``resend`` delivers again an event this delivery workflow already has.
+    """
+
+    event: WebhookEvent
+    endpoints: list[str]
+    retry: WebhookRetry
+    resend: bool = False
+
+
+class WebhookPost(BaseModel):
+    """``webhooks.deliver``'s input: one POST of one event to one endpoint (signed by the worker)."""
+
+    event: WebhookEvent
+    endpoint: str
+    timeout_s: float
+
+
+class DeliveryRecord(BaseModel):
+    """The outcome of one event at one endpoint: DELIVERED, GONE (HTTP 410) or FAILED (gave up)."""
+
+    event_id: str
+    event_type: str
+    endpoint: str
+    state: str
+    finished_at: datetime
+    http_status: int | None = None
+    error: str | None = None
+
+
+class WebhookDeliveries(BaseModel):
+    """The ``webhook_deliveries`` query and the delivery workflow's result."""
+
+    dispatches: list[WebhookDispatch] = Field(default_factory=list)
+    records: list[DeliveryRecord] = Field(default_factory=list)

@@ -21,7 +21,22 @@ FINANCIAL_TRANSACTION_ID = SearchAttributeKey.for_keyword("MomoFinancialTransact
 DISCREPANCY = SearchAttributeKey.for_keyword("MomoDiscrepancy")
 # "payment" for operations that move money or mandates, "lookup" for the synchronous queries.
 KIND = SearchAttributeKey.for_keyword("MomoKind")
-ALL = (STATUS, PRODUCT, REFERENCE_ID, EXTERNAL_ID, REASON, FINANCIAL_TRANSACTION_ID, DISCREPANCY, KIND)
+# Set by the WebhookDelivery workflows: DELIVERING, DELIVERED or FAILED (an endpoint gave up or
+# answered 410 Gone), and the ids of the events the run carries (``webhooks resend <id>`` finds it).
+WEBHOOK_STATE = SearchAttributeKey.for_keyword("MomoWebhookState")
+WEBHOOK_EVENT_IDS = SearchAttributeKey.for_keyword_list("MomoWebhookEventIds")
+ALL = (
+    STATUS,
+    PRODUCT,
+    REFERENCE_ID,
+    EXTERNAL_ID,
+    REASON,
+    FINANCIAL_TRANSACTION_ID,
+    DISCREPANCY,
+    KIND,
+    WEBHOOK_STATE,
+    WEBHOOK_EVENT_IDS,
+)
 
 # Patch id: a status change also sets the reason and financial transaction id (same upsert).
 OUTCOME_PATCH = "status-search-attributes-carry-outcome"
@@ -39,9 +54,14 @@ def outcome(reason: str | None, financial_transaction_id: str | None) -> list[Se
     return updates
 
 
+def type_name(key: SearchAttributeKey) -> str:  # type: ignore[type-arg]
+    """The type as Temporal's CLI spells it (``Keyword``, ``KeywordList``)."""
+    return "KeywordList" if key is WEBHOOK_EVENT_IDS else "Keyword"
+
+
 def dev_server_flags() -> list[str]:
     """``--search-attribute`` flags for ``temporal server start-dev``."""
     flags: list[str] = []
     for key in ALL:
-        flags += ["--search-attribute", f"{key.name}=Keyword"]
+        flags += ["--search-attribute", f"{key.name}={type_name(key)}"]
     return flags

@@ -84,6 +84,81 @@ class CallbackSettings(BaseSettings):
         return value.rstrip("/")
 
 
+_LOOPBACK_HOSTS = ("127.0.0.1", "::1", "[::1]", "localhost")
+
+
+class WebhookSettings(BaseSettings):
+    """Where the worker POSTs each final status of an operation, signed, and how hard it tries.
+
+    ``endpoints`` is a comma-separated list of URLs: https, or http to a loopback host
+    (tests, a local receiver). ``secrets`` is ``key-id:secret`` pairs; every one of them
+    signs (one ``v1`` each), so a merchant rotates by adding the new secret, switching
+    the receiver, then removing the old one. Nothing configured: no webhooks.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WEBHOOK_", extra="ignore")
+
+    endpoints: str = ""
+    secrets: SecretStr = SecretStr("")
+    # Put the payer's or payee's MSISDN (or email, party code) in events: off, since it is personal data.
+    include_party: bool = False
+    timeout_s: float = Field(default=10.0, gt=0)
+    retry_initial_s: float = Field(default=30.0, gt=0)
+    retry_max_interval_s: float = Field(default=3600.0, gt=0)
+    # Keep retrying an endpoint this long (three days) before the delivery counts as FAILED.
+    give_up_after_s: float = Field(default=3 * 24 * 3600.0, gt=0)
+
+    @field_validator("endpoints")
+    @classmethod
+    def _check_endpoints(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        for url in (part.strip() for part in value.split(",") if part.strip()):
+            parts = urlsplit(url)
+            loopback = (parts.hostname or "") in _LOOPBACK_HOSTS or (parts.hostname or "").startswith("127.")
+            if parts.scheme == "http" and not loopback:
+                raise ValueError(f"WEBHOOK_ENDPOINTS: {url!r} must use https (http only to a loopback host)")
+            if parts.scheme not in ("https", "http") or not parts.hostname:
+                raise ValueError(f"WEBHOOK_ENDPOINTS: {url!r} is not an https URL")
+        return value
+
+    @property
+    def endpoint_list(self) -> list[str]:
+        return [part.strip() for part in self.endpoints.split(",") if part.strip()]
+
+    def signing_secrets(self) -> list[bytes]:
+        from momoflow.webhook_signing import parse_secrets
+
+        return [secret for _, secret in parse_secrets(self.secrets.get_secret_value())]
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.endpoint_list)
+
+    def check(self) -> None:
+        """Refuse endpoints without a secret: unsigned webhooks would let anyone fake a payment."""
+        if self.enabled and not self.signing_secrets():
+            raise ValueError("WEBHOOK_SECRETS: at least one 'key-id:secret' is required when WEBHOOK_ENDPOINTS is set")
+
+    @classmethod
+    def load(cls) -> WebhookSettings:
+        """From the environment, checked; a bad value raises ``WebhookConfigError`` in one line."""
+        from pydantic import ValidationError
+
+        try:
+            settings = cls()
+            settings.check()
+        except ValidationError as exc:
+            raise WebhookConfigError("; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())) from None
+        except ValueError as exc:
+            raise WebhookConfigError(str(exc)) from None
+        return settings
+
+
+class WebhookConfigError(ValueError):
+    """The webhook settings are unusable; the message names the variable and the problem."""
+
+
 class PaymentDefaults(BaseSettings):
     """What the starter assumes: the timing of the payment pattern (each request can override
     it) and the MoMo target environment, whose rules it checks before starting anything."""

@@ -34,7 +34,7 @@ from momoflow.operations import (
 from momoflow.payouts import DepositRequest, RemittanceTransferRequest
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from momoflow.validation import check_sandbox_currency, validate_key
-from starter import listing, subscription_cli
+from starter import listing, subscription_cli, webhooks_cli
 from starter.exits import (
     EXIT_CODES_HELP,
     EXIT_FAILED,
@@ -245,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     subscription_cli.register(sub, _party_args, _Parser)
     sub.add_parser("demo", help="run every use case against a running stack and compare with expectations")
+    webhooks_cli.add_parser(sub)
     return parser
 
 
@@ -406,6 +407,8 @@ async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
     }
     if command == "subscription":
         return await subscription_cli.run(momoflow, args, _party(args, "payer") if args.action == "create" else None, out)
+    if command == "webhooks":
+        return await webhooks_cli.run(momoflow.client, args, out)
     if command == "demo":
         from starter.demo import run_demo
 

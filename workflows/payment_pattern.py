@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows import observability
+from workflows import webhook_events
 from workflows.admission import ADMIT_AT_START, admit
 from workflows.resolution import VERIFY_RESOLUTION, ResolutionFollowUp
 
@@ -95,6 +96,9 @@ class PaymentPattern(ResolutionFollowUp):
         self._last_source = "poll"
         # Raised by every event that should cut a wait short: a callback, a finished cancellation.
         self._nudges = 0
+        # Set by the admission when the worker sends webhooks (see ``_announce``).
+        self._webhooks: tuple[bool, BaseModel | None] = (False, None)
+        self._webhook_events = 0
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -222,6 +226,7 @@ class PaymentPattern(ResolutionFollowUp):
 
         # No final answer by the deadline: UNKNOWN, never FAILED. Keep asking, ever less often.
         self._set_status(PaymentStatus.UNKNOWN, "deadline")
+        await self._announce(webhook_events.UNKNOWN)
         reconcile = RetryPolicy(
             initial_interval=timedelta(seconds=timing.reconcile_initial_interval_s),
             backoff_coefficient=2.0,
@@ -251,6 +256,7 @@ class PaymentPattern(ResolutionFollowUp):
         admission = await admit({"request": request.model_dump(mode="json"), "timing": self._timing_request.given()})
         if admission.timing is not None:
             self._timing = admission.timing
+        self._webhooks = (admission.webhooks, request if admission.webhook_party else None)
 
     def _admission_request(self, submit_input: BaseModel) -> BaseModel:
         """The caller's request inside what is submitted; subclasses whose payload differs override it."""
@@ -445,6 +451,7 @@ class PaymentPattern(ResolutionFollowUp):
             self._state.reason = answer.reason or "UNSPECIFIED"
             self._state.reason_message = message
             self._set_status(PaymentStatus.FAILED, source)
+        await self._announce(webhook_events.SUCCEEDED if answer.status == "SUCCESSFUL" else webhook_events.FAILED)
         workflow.logger.info("operation finished", extra=self._log_fields())
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
@@ -457,11 +464,24 @@ class PaymentPattern(ResolutionFollowUp):
         else:
             self._state.reason = "RESOLVED_BY_OPERATOR"
         self._set_status(resolution.status, f"operator:{resolution.operator}")
+        await self._announce(webhook_events.RESOLVED)
         workflow.logger.info("resolved by operator", extra=self._log_fields())
         if workflow.patched(VERIFY_RESOLUTION):
             await self._verify_resolution()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
+
+    async def _announce(self, event_type: str) -> None:
+        """Hand this status change to the worker as a webhook event, if its admission said webhooks are on.
+
+        Payments admitted without webhooks never reach the patch, so their histories do not change.
+        """
+        enabled, request = self._webhooks
+        if not enabled or not workflow.patched(webhook_events.WEBHOOK_EVENTS):
+            return
+        party = webhook_events.party_of(request)
+        await webhook_events.announce(webhook_events.event_for(self._state, event_type, self._webhook_events, party))
+        self._webhook_events += 1
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -40,5 +40,8 @@ def workflow_of(use_case: use_cases.UseCase) -> type:
     return WORKFLOW_CLASSES[use_case.name]
 
 
-# In the registry's order.
-WORKFLOWS: list[type] = list(WORKFLOW_CLASSES.values())
+# Workflows the worker starts for itself, not use cases a caller starts.
+INTERNAL: tuple[str, ...] = ("WebhookDelivery",)
+
+# In the registry's order, then the internal ones.
+WORKFLOWS: list[type] = list(WORKFLOW_CLASSES.values()) + [DEFINED[name] for name in INTERNAL]
