@@ -20,6 +20,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.admission import admission_activity
+from activities.refunds import LedgerActivities
 from activities.subscriptions import SubscriptionActivities
 from momo.tokens import TokenCache
 from momoflow import tracing
@@ -75,6 +76,7 @@ async def run_worker(stop: asyncio.Event) -> None:
                     *webhook_activities(webhooks, webhook_http),
                     *(function for group in groups for function in group.main),
                     *SubscriptionActivities(client, temporal.task_queue).all(),
+                    *LedgerActivities(client, temporal.task_queue).all(),
                 ],
                 graceful_shutdown_timeout=_shutdown_grace(),
             )

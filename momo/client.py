@@ -36,6 +36,8 @@ from momo.models import (
     PreApproval,
     PreApprovalDetails,
     PreApprovalResult,
+    Refund,
+    RefundResult,
     RequestToPay,
     RequestToPayResult,
     Transfer,
@@ -44,6 +46,8 @@ from momo.models import (
 from momo.tokens import TokenCache
 
 USER_AGENT = "momoflow/0.1"
+# The refund endpoints MTN publishes; they differ only in the callback's method (v1 POST, v2 PUT).
+REFUND_VERSIONS = ("v1", "v2")
 _LIST_OF_PREAPPROVALS = TypeAdapter(list[PreApprovalDetails])
 # Resolves to the process's tracer provider when one is installed (momoflow.tracing); a no-op until then.
 _TRACER = trace.get_tracer("momo.client")
@@ -285,6 +289,16 @@ class DisbursementClient(MomoHttp):
     async def get_deposit(self, reference_id: str) -> TransferResult:
         """A deposit of either version; MTN's sandbox leaves ``financialTransactionId`` out."""
         return _parse(TransferResult, await self.request("GET", f"/v1_0/deposit/{reference_id}"))
+
+    async def refund(self, reference_id: str, body: Refund, callback_url: str | None = None, *, version: str = "v2") -> None:
+        """POST a refund: ``v2`` (callback by PUT) or ``v1`` (callback by POST); the body is the same."""
+        if version not in REFUND_VERSIONS:
+            raise ValueError(f"version: must be one of {', '.join(REFUND_VERSIONS)}, got {version!r}")
+        await self._create("POST", f"/{version}_0/refund", reference_id, body.to_wire(), callback_url)
+
+    async def get_refund(self, reference_id: str) -> RefundResult:
+        """A refund's status; MTN has only the v1 status path, for refunds made through either version."""
+        return _parse(RefundResult, await self.request("GET", f"/v1_0/refund/{reference_id}"))
 
 
 class RemittanceClient(MomoHttp):

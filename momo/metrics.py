@@ -29,6 +29,8 @@ OPERATIONS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("DELETE", r"/v2_0/invoice/[^/]+", "cancel_invoice"),
         ("POST", r"/v1_0/transfer", "transfer"),
         ("GET", r"/v1_0/transfer/[^/]+", "get_transfer_status"),
+        ("POST", r"/v[12]_0/refund", "refund"),
+        ("GET", r"/v1_0/refund/[^/]+", "get_refund_status"),
         ("GET", r"/v1_0/account/balance(/[^/]+)?", "get_account_balance"),
         ("GET", r"/v1_0/accountholder/[^/]+/[^/]+/active", "validate_account_holder_status"),
         ("GET", r"/v1_0/accountholder/msisdn/[^/]+/basicuserinfo", "get_basic_user_info"),

@@ -131,6 +131,27 @@ class TransferResult(RequestToPayResult):
     payee: Party | None = None
 
 
+class Refund(_Wire):
+    """Body of ``POST /disbursement/v1_0/refund`` and ``/v2_0/refund`` (the same fields).
+
+    ``referenceIdToRefund`` is the X-Reference-Id of the payment being refunded.
+    """
+
+    amount: WireDecimal
+    currency: str
+    external_id: str = Field(alias="externalId")
+    payer_message: str = Field(default="", alias="payerMessage")
+    payee_note: str = Field(default="", alias="payeeNote")
+    reference_id_to_refund: str = Field(alias="referenceIdToRefund")
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class RefundResult(TransferResult):
+    """``GET /disbursement/v1_0/refund/{id}``: a transfer result whose payee is the original payer."""
+
+
 class PreApproval(_Wire):
     """Body of ``POST /collection/v2_0/preapproval``."""
 

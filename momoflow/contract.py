@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from momoflow.models import Money, Party, PaymentTiming
 from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, TransferRequest
 from momoflow.payouts import DepositRequest, RemittanceTransferRequest
+from momoflow.refunds import RefundRequest
 from momoflow.validation import INVALID_REQUEST, Problem  # noqa: F401 (INVALID_REQUEST is part of the contract)
 
 # -- messages every asynchronous operation workflow understands ---------------------------
@@ -30,6 +31,12 @@ STATUS_QUERY = "status"
 RESOLVE_UPDATE = "resolve"
 # Invoice only: cancel the invoice at MoMo.
 CANCEL_UPDATE = "cancel"
+# RefundLedger only: claim part of the payment's amount for one refund (update), give a claim
+# back when MoMo refused the refund for certain or settle it when MoMo paid it (signals), read it.
+RESERVE_UPDATE = "reserve"
+RELEASE_SIGNAL = "release"
+SETTLE_SIGNAL = "settle"
+LEDGER_QUERY = "ledger"
 
 
 # -- workflow types ------------------------------------------------------------------------
@@ -53,6 +60,9 @@ class WorkflowType:
     REMITTANCE_TRANSFER = "RemittanceTransfer"
     # Started by the worker, never by callers: delivers one operation's webhook events in order.
     WEBHOOK_DELIVERY = "WebhookDelivery"
+    # Give money of a successful payment back; each payment's refunds reserve on its ledger.
+    REFUND = "Refund"
+    REFUND_LEDGER = "RefundLedger"
 
 
 class IdPrefix:
@@ -76,6 +86,13 @@ class IdPrefix:
     REMITTANCE_TRANSFER = "remittance"
     # ``webhook-<the operation's workflow id>``
     WEBHOOK_DELIVERY = "webhook"
+    # ``refund-<refund key>``; the ledger of a payment is ``refund-ledger-<the payment's workflow id>``.
+    REFUND = "refund"
+    REFUND_LEDGER = "refund-ledger"
+
+
+def refund_ledger_id(original_workflow_id: str) -> str:
+    return f"{IdPrefix.REFUND_LEDGER}-{original_workflow_id}"
 
 
 # What each workflow type takes and returns, and which products it runs on, is in the use-case
@@ -139,6 +156,15 @@ REMITTANCE_TRANSFER = Steps(
     get_status="remittance.get_transfer_status",
     await_final="remittance.await_final_transfer",
 )
+REFUND = Steps(
+    submit="disbursement.submit_refund",
+    get_status="disbursement.get_refund_status",
+    await_final="disbursement.await_final_refund",
+)
+# The refund workflow claims its amount on the payment's ledger (update-with-start); the ledger
+# reads the refunded payment's state (both talk to Temporal, not to MoMo).
+REFUND_RESERVE = "refund.reserve"
+REFUND_READ_ORIGINAL = "refund.read_original"
 
 # Local activity at a workflow's start: the worker judges the input's business rules and
 # decides the timing, once; the verdict is a marker in history, never judged again on replay.
@@ -195,6 +221,11 @@ class SubmitDeposit(BaseModel):
 class SubmitRemittanceTransfer(BaseModel):
     reference_id: str
     request: RemittanceTransferRequest
+class SubmitRefund(BaseModel):
+    reference_id: str
+    request: RefundRequest
+    # MoMo's reference id of the refunded payment, as the ledger read it.
+    reference_id_to_refund: str
 
 
 class SubmitPreApproval(BaseModel):

@@ -6,6 +6,8 @@ credentials and the sandbox never sees Temporal settings.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -55,6 +57,8 @@ class MomoSettings(BaseSettings):
     token_refresh_margin_s: float = Field(default=600.0, ge=0)
     # MTN caps status GETs at 10/s per credential; stay below that across all workers.
     status_checks_per_second: float = Field(default=8.0, gt=0)
+    # Which refund POST the worker uses: v2 (MoMo calls back with PUT) or v1 (with POST).
+    refund_api_version: Literal["v1", "v2"] = "v2"
 
     @field_validator("base_url")
     @classmethod

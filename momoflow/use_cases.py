@@ -38,6 +38,7 @@ from momoflow.contract import (
 )
 from momoflow.models import PaymentState, Product
 from momoflow.payouts import DepositInput, DepositRequest, RemittanceTransferInput, RemittanceTransferRequest
+from momoflow.refunds import LedgerInput, RefundInput, RefundRequest
 from momoflow.subscription import SubscriptionDebitInput, SubscriptionPeriod
 from momoflow.operations import (
     AccountHolderQuery,
@@ -68,6 +69,8 @@ class Kind(StrEnum):
     # One period of a subscription, started by its Temporal Schedule (starter/subscriptions.py);
     # it collects through a Request to Pay, so it is no MoMo payment of its own.
     SUBSCRIPTION = "subscription"
+    # Bookkeeping a use case keeps in Temporal (a refunded payment's ledger): never started by a caller.
+    LEDGER = "ledger"
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,39 @@ REMITTANCE_TRANSFER = UseCase(
     key_field="external_id",
 )
 
+REFUND = UseCase(
+    name="refund",
+    kind=Kind.PAYMENT,
+    workflow_type=WorkflowType.REFUND,
+    id_prefix=IdPrefix.REFUND,
+    input_model=RefundInput,
+    result_model=PaymentState,
+    activities=_payment_activities(Product.DISBURSEMENT, contract.REFUND),
+    # It claims its amount on the refunded payment's ledger (update-with-start) first.
+    worker_activities=(contract.REFUND_RESERVE,),
+    cli_command=("refund",),
+    facade_method="refund",
+    product=Product.DISBURSEMENT,
+    steps=contract.REFUND,
+    request_model=RefundRequest,
+    id_key="your refund key (one per refund; the refunded payment is the request's original_key)",
+)
+REFUND_LEDGER = UseCase(
+    name="refund_ledger",
+    kind=Kind.LEDGER,
+    workflow_type=WorkflowType.REFUND_LEDGER,
+    id_prefix=IdPrefix.REFUND_LEDGER,
+    input_model=LedgerInput,
+    # Never returns: it continues as new, so that no later ledger forgets a refund.
+    result_model=None,
+    activities={},
+    worker_activities=(contract.REFUND_READ_ORIGINAL,),
+    cli_command=("refund-ledger",),
+    facade_method="refund",
+    updates=(contract.RESERVE_UPDATE,),
+    id_key="the refunded payment's workflow id (started by the first refund's claim, never by a caller)",
+)
+
 # The order is the published contract's order.
 USE_CASES: tuple[UseCase, ...] = (
     REQUEST_TO_PAY,
@@ -324,6 +360,8 @@ USE_CASES: tuple[UseCase, ...] = (
     SUBSCRIPTION_DEBIT,
     DEPOSIT,
     REMITTANCE_TRANSFER,
+    REFUND,
+    REFUND_LEDGER,
 )
 BY_NAME: dict[str, UseCase] = {use_case.name: use_case for use_case in USE_CASES}
 BY_WORKFLOW_TYPE: dict[str, UseCase] = {use_case.workflow_type: use_case for use_case in USE_CASES}

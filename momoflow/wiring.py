@@ -21,6 +21,7 @@ from activities.accounts import account_activities
 from activities.collection import CollectionActivities
 from activities.disbursement import DisbursementActivities
 from activities.payouts import DepositActivities, RemittanceActivities
+from activities.refunds import RefundActivities
 from momo.client import CollectionClient, DisbursementClient, MomoCredentials, RemittanceClient
 from momo.tokens import TokenCache
 from momoflow.callback_tokens import CallbackSigner
@@ -92,6 +93,7 @@ def build_activities(
                 operations = [
                     DisbursementActivities(client, signer, callbacks.public_url),
                     DepositActivities(client, signer, callbacks.public_url),
+                    RefundActivities(client, signer, callbacks.public_url, momo.refund_api_version),
                 ]
             else:
                 client = RemittanceClient(http, momo.base_url, creds, **options)
