@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from momoflow.logging import get_logger
-from sandbox.api import accounts, collection, deposit, disbursement, provisioning, remittance, tokens
+from sandbox.api import accounts, collection, deposit, disbursement, provisioning, refund, remittance, tokens
 from sandbox.api.error_bodies import ApiError, platform_error
 from sandbox.controls import control_api, customer_api
 from sandbox.instance import SandboxState
@@ -81,6 +81,7 @@ def create_app(
             *disbursement.routes,
             *deposit.routes,
             *remittance.routes,
+            *refund.routes,
             *accounts.routes,
             *control_api.routes,
             *customer_api.routes,

@@ -16,7 +16,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from sandbox.api.error_bodies import bad_request, platform_error
-from sandbox.world.operations import InvoiceInput, Party, PreApprovalInput, TransactionInput
+from sandbox.world.operations import InvoiceInput, Party, PreApprovalInput, RefundInput, TransactionInput
 
 _UUID4: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.IGNORECASE)
 _ANY_UUID: Final = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
@@ -168,6 +168,18 @@ def parse_request_to_pay(raw: bytes) -> TransactionInput:
 
 def parse_transfer(raw: bytes) -> TransactionInput:
     return _transaction(raw, "payee")
+
+
+def parse_refund(raw: bytes) -> RefundInput:
+    """A refund body; ``referenceIdToRefund`` is any non-empty string (MTN's test values are "1"…"13")."""
+    body = parse_json_object(raw)
+    amount = parse_amount(body.get("amount"))
+    currency = required_string(body, "currency")
+    external_id = optional_string(body, "externalId")
+    payer_message = check_note(body, "payerMessage")
+    payee_note = check_note(body, "payeeNote")
+    reference_id_to_refund = required_string(body, "referenceIdToRefund")
+    return RefundInput(amount, currency, external_id, payer_message, payee_note, reference_id_to_refund)
 
 
 def _seconds(value: Any, name: str, *, digits_allowed: bool) -> int:

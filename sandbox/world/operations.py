@@ -216,3 +216,37 @@ class InvoiceCancellation(Operation):
 
     invoice_reference_id: str
     external_id: str
+
+
+@dataclass(frozen=True)
+class RefundInput:
+    """A validated refund body: the refunded payment's X-Reference-Id and the amount to give back."""
+
+    amount: Decimal
+    currency: str
+    external_id: str | None
+    payer_message: str | None
+    payee_note: str | None
+    reference_id_to_refund: str
+
+
+@dataclass(eq=False, kw_only=True)
+class Refund(Operation):
+    """A refund through ``/v1_0/refund``: MTN calls back with POST."""
+
+    kind: ClassVar[str] = "refund"
+    callback_method: ClassVar[CallbackMethod] = "POST"
+
+    refund: RefundInput
+    # The refunded payment's payer, who receives the money (None when the payment is unknown).
+    payee: Party | None
+    pending_from: float
+    financial_transaction_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class RefundV2(Refund):
+    """A refund through ``/v2_0/refund``: the same operation, called back with PUT."""
+
+    kind: ClassVar[str] = "refund_v2"
+    callback_method: ClassVar[CallbackMethod] = "PUT"

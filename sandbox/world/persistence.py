@@ -37,10 +37,13 @@ from sandbox.world.operations import (
     Operation,
     PreApproval,
     RemittanceTransfer,
+    Refund,
+    RefundV2,
     RequestToPay,
     Transfer,
 )
 from sandbox.world.pre_approval import plan_pre_approval
+from sandbox.world.refund import plan_refund
 from sandbox.world.request_to_pay import plan_request_to_pay
 from sandbox.world.store import ApiUser, IssuedToken
 from sandbox.world.remittance_transfer import plan_remittance_transfer
@@ -51,7 +54,9 @@ log = get_logger("sandbox.persistence")
 VERSION = 1
 KINDS: dict[str, type[Operation]] = {
     cls.kind: cls
-    for cls in (RequestToPay, Transfer, PreApproval, Invoice, InvoiceCancellation, Deposit, DepositV2, RemittanceTransfer)
+    for cls in (
+        RequestToPay, Transfer, PreApproval, Invoice, InvoiceCancellation, Deposit, DepositV2, RemittanceTransfer, Refund, RefundV2
+    )
 }
 INSTANTS = frozenset({"created_at", "finished_at", "pending_from", "cancelled_at", "expires_at"})
 
@@ -130,6 +135,8 @@ def _plan_again(state: SandboxState, operation: Operation) -> None:
         plan_deposit(life, operation)
     elif isinstance(operation, RemittanceTransfer):
         plan_remittance_transfer(life, operation)
+    elif isinstance(operation, Refund):
+        plan_refund(life, operation)
     elif isinstance(operation, PreApproval):
         plan_pre_approval(life, operation)
     elif isinstance(operation, Invoice):

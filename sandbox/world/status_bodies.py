@@ -26,12 +26,13 @@ from sandbox.world.operations import (
     OperationStatus,
     PreApproval,
     RemittanceTransfer,
+    Refund,
     RequestToPay,
     Transfer,
 )
 
 # Operations whose status body is a RequestToPayResult (payer) or a TransferResult (payee).
-Transaction = RequestToPay | Transfer | Deposit | RemittanceTransfer
+Transaction = RequestToPay | Transfer | Deposit | RemittanceTransfer | Refund
 
 ReasonFormat = Literal["string", "object"]
 
@@ -137,6 +138,8 @@ class Renderer:
 
     def body(self, operation: Operation, now: float) -> dict[str, Any]:
         """The status body of any operation at ``now``."""
+        if isinstance(operation, Refund):
+            return refund_result(operation, now, self.reason_format)
         if isinstance(operation, (RequestToPay, Transfer, Deposit, RemittanceTransfer)):
             return transaction_result(operation, now, self.reason_format)
         if isinstance(operation, PreApproval):
@@ -200,6 +203,29 @@ class Renderer:
         body["status"] = status
         body["message"] = request.payer_message or ""
         return body
+
+
+def refund_result(refund: Refund, now: float, reason_format: ReasonFormat) -> dict[str, Any]:
+    """A TransferResult whose payee is the refunded payment's payer."""
+    status = transaction_status(refund, now)
+    request = refund.refund
+    body: dict[str, Any] = {}
+    if status is OperationStatus.SUCCESSFUL:
+        body["financialTransactionId"] = refund.financial_transaction_id
+    if request.external_id is not None:
+        body["externalId"] = request.external_id
+    body["amount"] = format_amount(request.amount)
+    body["currency"] = request.currency
+    if refund.payee is not None:
+        body["payee"] = refund.payee.as_json()
+    if request.payer_message is not None:
+        body["payerMessage"] = request.payer_message
+    if request.payee_note is not None:
+        body["payeeNote"] = request.payee_note
+    body["status"] = status.value
+    if status is OperationStatus.FAILED and refund.reason is not None:
+        body["reason"] = render_reason(refund.reason, reason_format, refund.reason_message)
+    return body
 
 
 def cancellation_result(cancellation: InvoiceCancellation) -> dict[str, Any]:

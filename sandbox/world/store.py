@@ -94,6 +94,9 @@ class SandboxStore:
     def operation(self, reference_id: str) -> Operation | None:
         return self._operations.get(self._key(reference_id))
 
+    def operations(self) -> list[Operation]:
+        return list(self._operations.values())
+
     def customer_operations(self, party_id: str) -> Iterator[Operation]:
         """Requests and pre-approvals addressed to, and invoices meant for, this customer id."""
         return iter(list(self._by_customer.get(party_lookup_id(party_id), ())))

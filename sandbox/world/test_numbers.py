@@ -144,6 +144,29 @@ def invoice_payer_pays(party_id_type: str, party_id: str) -> bool:
     return party_id_type.upper() != "MSISDN" or party_id not in INVOICE_NON_PAYERS
 
 
+# Refunds key on ``referenceIdToRefund``: MTN's testing page gives "1"…"13" a scenario each.
+REFUND_TEST_VALUES: Final[dict[str, Scenario]] = {
+    "1": _failing("NotFound", "RESOURCE_NOT_FOUND"),
+    "2": _failing("Failed", "INTERNAL_PROCESSING_ERROR"),
+    "3": _failing("Rejected", "APPROVAL_REJECTED"),
+    "4": _failing("Expired", "EXPIRED"),
+    "5": Scenario("Ongoing", None),
+    "6": Scenario("Delayed", OperationStatus.SUCCESSFUL, wait="delayed", starts_created=True),
+    "7": _failing("NotAllowed", "NOT_ALLOWED"),
+    "8": _failing("NotAllowedTargetEnvironment", "NOT_ALLOWED_TARGET_ENVIRONMENT"),
+    "9": _failing("InvalidCallbackUrlHost", "INVALID_CALLBACK_URL_HOST"),
+    "10": _failing("InvalidCurrency", "INVALID_CURRENCY"),
+    "11": _failing("InternalProcessingError", "INTERNAL_PROCESSING_ERROR"),
+    "12": _failing("ServiceUnavailable", "SERVICE_UNAVAILABLE"),
+    "13": _failing("CouldNotPerformTransaction", "COULD_NOT_PERFORM_TRANSACTION"),
+}
+
+
+def refund_scenario(reference_id_to_refund: str) -> Scenario:
+    """A test value's scenario; any other refund succeeds unless the refunded payment forbids it."""
+    return REFUND_TEST_VALUES.get(reference_id_to_refund, SUCCESS)
+
+
 @dataclass(frozen=True)
 class Timeline:
     """When a payment changes status, as instants on the sandbox's monotonic clock."""
