@@ -37,6 +37,8 @@ async def test_unconfigured_product_refuses_at_once() -> None:
         contract.TRANSFER.await_final,
         contract.DEPOSIT.get_status,
         contract.DEPOSIT.await_final,
+        contract.REFUND.get_status,
+        contract.REFUND.await_final,
     }
     [poll] = [f for f in disbursement.status if activity._Definition.must_from_callable(f).name == contract.TRANSFER.await_final]  # noqa: SLF001
     with pytest.raises(ApplicationError) as info:
