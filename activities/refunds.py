@@ -25,7 +25,7 @@ from momoflow.callback_tokens import CallbackSigner
 from momoflow.contract import ProviderStatus, StatusCheck, SubmitRefund, WorkflowType
 from momoflow.logging import get_logger
 from momoflow.models import PaymentState
-from momoflow.refunds import LedgerInput, OriginalPayment, ReserveRequest, ReserveVerdict
+from momoflow.refunds import ORIGINAL_UNREADABLE, LedgerInput, OriginalPayment, ReserveRequest, ReserveVerdict
 
 log = get_logger("activities")
 
@@ -111,8 +111,12 @@ class LedgerActivities:
                 contract.RESERVE_UPDATE, claim, start_workflow_operation=start, result_type=ReserveVerdict
             )
         except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError) and cause.type == ORIGINAL_UNREADABLE:
+                # The ledger could not read the payment just now: the same claim, asked again, is harmless.
+                raise ApplicationError(f"refund ledger {ledger_id}: {cause.message}", type=ORIGINAL_UNREADABLE) from exc
             # The ledger refused the claim's shape (its validator): retrying cannot help.
-            raise ApplicationError(f"refund ledger {ledger_id} refused the claim: {exc.cause}", type="LEDGER_REFUSED", non_retryable=True) from exc
+            raise ApplicationError(f"refund ledger {ledger_id} refused the claim: {cause}", type="LEDGER_REFUSED", non_retryable=True) from exc
         log.info(
             "refund reservation",
             ledger_id=ledger_id,

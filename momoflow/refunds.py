@@ -21,6 +21,8 @@ from momoflow.validation import Problems
 # Workflow id prefixes of the payments a refund may give money back for (see contract.IdPrefix).
 REFUNDABLE_PREFIXES = ("rtp-", "invoice-")
 NOT_REFUNDABLE_PREFIXES = ("invoice-cancel-",)
+# The ledger's update failure a reserving activity retries (the payment could not be read just now).
+ORIGINAL_UNREADABLE = "ORIGINAL_UNREADABLE"
 
 
 def _check_original_key(value: str) -> None:

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import LEDGER_QUERY, RELEASE_SIGNAL, RESERVE_UPDATE, SETTLE_SIGNAL, WorkflowType
     from momoflow.models import PaymentStatus
     from momoflow.refunds import (
+        ORIGINAL_UNREADABLE,
         LedgerInput,
         LedgerState,
         OriginalPayment,
@@ -42,8 +43,6 @@ READ_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coeffici
 # suggestion: the test server suggests it after a few events, and the limit is ours to know.
 HISTORY_LIMIT = 8_000
 IDLE_WAKE = timedelta(days=1)
-# The update failure a reserving activity retries (the payment could not be read just now).
-ORIGINAL_UNREADABLE = "ORIGINAL_UNREADABLE"
 
 
 @workflow.defn(name=WorkflowType.REFUND_LEDGER)
@@ -80,7 +79,16 @@ class RefundLedgerWorkflow:
                 return self._repeated(claim, known)
             original = await self._original()
             verdict = self._judge(claim, original)
-            if verdict.accepted:
+            released = self._state.reservations.get(claim.refund_key)
+            if verdict.accepted and released is not None:
+                # The refund gave up on this claim (a release) while the payment was being read:
+                # the claim lands after the release, so it must not hold any money.
+                verdict = _refused(
+                    RefusalReason.KEY_REUSED,
+                    f"refund key {claim.refund_key}: the refund gave its claim up before the ledger could judge it;"
+                    " nothing was reserved",
+                )
+            elif verdict.accepted:
                 self._state.reservations[claim.refund_key] = Reservation(amount=claim.amount)
                 verdict.remaining = self._remaining(original)
             workflow.logger.info(

@@ -25,7 +25,16 @@ from momoflow import contract
 from momoflow.contract import ProviderStatus, StatusCheck, SubmitRefund
 from momoflow.models import PaymentState, PaymentStatus, PaymentTiming, Resolution
 from momoflow.operations import RequestToPayInput, RequestToPayRequest
-from momoflow.refunds import LedgerState, RefundInput, RefundRequest, ReservationState
+from momoflow.refunds import (
+    LedgerInput,
+    LedgerState,
+    OriginalPayment,
+    RefundInput,
+    RefundRequest,
+    ReservationState,
+    ReserveRequest,
+    ReserveVerdict,
+)
 from momoflow.settings import PaymentDefaults
 from tests.workflows.fakes import FakeOperation, workers
 from workflows.refund import RefundWorkflow
@@ -239,3 +248,35 @@ async def test_concurrent_claims_from_two_clients_never_exceed_the_amount(time_e
     assert {r.reason for r in refused} == {"REFUND_EXCEEDS_REFUNDABLE"}
     assert len(refunds.submitted) == 6
     assert ledger.refunded() == Decimal("90")
+
+
+async def test_a_claim_released_while_it_was_being_judged_holds_nothing(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    """The refund gave up (its reserve timed out) and released while the ledger still read the payment."""
+    original = "rtp-ORDER-SLOW-READ"
+    asked, answer = asyncio.Event(), asyncio.Event()
+
+    @activity.defn(name=contract.REFUND_READ_ORIGINAL)
+    async def read_original(workflow_id: str) -> OriginalPayment:
+        asked.set()
+        await answer.wait()
+        return OriginalPayment(
+            workflow_id=workflow_id, found=True, workflow_type="RequestToPay", status="SUCCESSFUL",
+            amount=Decimal("100"), currency="EUR", reference_id="ref-1",
+        )
+
+    async with workers(time_env, task_queue, [RefundLedgerWorkflow], [read_original]):
+        ledger = await time_env.client.start_workflow(
+            RefundLedgerWorkflow.run, LedgerInput(original_workflow_id=original), id=contract.refund_ledger_id(original), task_queue=task_queue
+        )
+        claim = ReserveRequest(original_workflow_id=original, refund_key="refund-R-1", amount=Decimal("40"), currency="EUR")
+        reserving = asyncio.create_task(ledger.execute_update(contract.RESERVE_UPDATE, claim, result_type=ReserveVerdict))
+        await asyncio.wait_for(asked.wait(), 10)
+        await ledger.signal(contract.RELEASE_SIGNAL, "refund-R-1")
+        answer.set()
+        verdict = await reserving
+        state = await ledger.query(contract.LEDGER_QUERY, result_type=LedgerState)
+        await ledger.terminate()
+    assert not verdict.accepted and verdict.reason == "REFUND_KEY_REUSED"
+    assert "gave its claim up" in (verdict.message or "")
+    assert state.counted() == Decimal(0)
+    assert [r.state for r in state.reservations.values()] == [ReservationState.RELEASED]
