@@ -20,8 +20,6 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.admission import admission_activity
-from activities.refunds import LedgerActivities
-from activities.subscriptions import SubscriptionActivities
 from momo.tokens import TokenCache
 from momoflow import tracing
 from momoflow.logging import configure_logging, get_logger
@@ -38,7 +36,7 @@ from momoflow.settings import (
     WebhookSettings,
 )
 from momoflow.temporal import TemporalSetupError, connect
-from momoflow.wiring import build_activities
+from momoflow.wiring import build_activities, worker_activities
 from workflows.registry import WORKFLOWS  # one per use case (momoflow/use_cases.py)
 
 # Temporal's sandbox re-imports a workflow's module, and every module it imports that is not
@@ -75,8 +73,7 @@ async def run_worker(stop: asyncio.Event) -> None:
                     admission_activity(PaymentDefaults(), webhooks),
                     *webhook_activities(webhooks, webhook_http),
                     *(function for group in groups for function in group.main),
-                    *SubscriptionActivities(client, temporal.task_queue).all(),
-                    *LedgerActivities(client, temporal.task_queue).all(),
+                    *worker_activities(client, temporal.task_queue),
                 ],
                 graceful_shutdown_timeout=_shutdown_grace(),
             )

@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from activities.errors import STILL_PENDING
 from momo.errors import BUSINESS_CODES
 from momoflow import codec, contract
-from momoflow.use_cases import USE_CASES, UseCase
+from momoflow.use_cases import USE_CASES, Message, UseCase
 from momoflow import search_attributes as sa
 from momoflow.models import PaymentState, ProviderCallback, Resolution
 from momoflow.validation import INVALID_REQUEST, TIMING_BOUNDS
@@ -49,7 +49,24 @@ def schemas() -> dict[str, str]:
         files[f"{use_case.workflow_type}.result.json"] = _schema(use_case.result_model)
     for name, model in _PAYLOADS.items():
         files[f"{name}.json"] = _schema(model)
+    for use_case in USE_CASES:
+        for message in use_case.messages:
+            for model in (message.argument, message.returns):
+                if isinstance(model, type) and issubclass(model, BaseModel):
+                    files[f"{model.__name__}.json"] = _schema(model)
     return files
+
+
+def _payload(kind: Any) -> str:
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return f"[`{kind.__name__}`](schemas/{kind.__name__}.json)"
+    return f"`{getattr(kind, '__name__', kind)}`"
+
+
+def _message_line(message: Message) -> str:
+    argument = f" ({_payload(message.argument)})" if message.argument is not None else ""
+    returns = f" → {_payload(message.returns)}" if message.returns is not None else ""
+    return f"- {message.kind} `{message.name}`{argument}{returns}: {message.meaning}"
 
 
 def _workflow_section(use_case: UseCase) -> str:
@@ -77,6 +94,7 @@ def _workflow_section(use_case: UseCase) -> str:
                 f"- Update `{contract.CANCEL_UPDATE}` (no argument) → `PaymentState` once the cancellation is final;"
                 " only while the invoice is `PENDING` or `UNKNOWN`."
             )
+    lines += [_message_line(message) for message in use_case.messages]
     lines.append("")
     return "\n".join(lines)
 

@@ -25,7 +25,8 @@ NOT_REFUNDABLE_PREFIXES = ("invoice-cancel-",)
 ORIGINAL_UNREADABLE = "ORIGINAL_UNREADABLE"
 
 
-def _check_original_key(value: str) -> None:
+def check_original_key(value: str) -> None:
+    """The workflow id of a payment a refund may give money back for."""
     if not value.startswith(REFUNDABLE_PREFIXES) or value.startswith(NOT_REFUNDABLE_PREFIXES):
         raise ValueError(
             "original_key: must be the workflow id of a Request to Pay (rtp-…) or an invoice (invoice-…), "
@@ -46,7 +47,7 @@ class RefundRequest(_TransactionRequest):
 
     def _rules(self, problems: Problems) -> None:
         super()._rules(problems)
-        problems.run(_check_original_key, self.original_key)
+        problems.run(check_original_key, self.original_key)
 
 
 class RefundInput(PatternInput):

@@ -38,7 +38,7 @@ from momoflow.contract import (
 )
 from momoflow.models import PaymentState, Product
 from momoflow.payouts import DepositInput, DepositRequest, RemittanceTransferInput, RemittanceTransferRequest
-from momoflow.refunds import LedgerInput, RefundInput, RefundRequest
+from momoflow.refunds import LedgerInput, LedgerState, RefundInput, RefundRequest, ReserveRequest, ReserveVerdict
 from momoflow.subscription import SubscriptionDebitInput, SubscriptionPeriod
 from momoflow.operations import (
     AccountHolderQuery,
@@ -71,6 +71,20 @@ class Kind(StrEnum):
     SUBSCRIPTION = "subscription"
     # Bookkeeping a use case keeps in Temporal (a refunded payment's ledger): never started by a caller.
     LEDGER = "ledger"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A signal, query or update a workflow understands beyond the payment pattern's own."""
+
+    kind: str
+    """``Update``, ``Signal`` or ``Query``."""
+    name: str
+    argument: Any
+    """The argument's type (a model's schema is published), or None."""
+    returns: Any
+    """What an update or query returns (a model's schema is published), or None."""
+    meaning: str
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,8 @@ class UseCase:
     """Activities the worker serves itself, on no MoMo product's credentials (subscriptions)."""
     id_key: str = ""
     """What ``<key>`` in the workflow id is, for the contract; defaults by kind."""
+    messages: tuple[Message, ...] = field(default=())
+    """Signals, queries and updates of its own, published in the contract."""
 
     def __post_init__(self) -> None:
         if not self.operation:
@@ -340,10 +356,39 @@ REFUND_LEDGER = UseCase(
     result_model=None,
     activities={},
     worker_activities=(contract.REFUND_READ_ORIGINAL,),
-    cli_command=("refund-ledger",),
-    facade_method="refund",
+    # Read by operators: every claim on the payment with its state.
+    cli_command=("refund", "show"),
+    facade_method="refund_ledger",
     updates=(contract.RESERVE_UPDATE,),
     id_key="the refunded payment's workflow id (started by the first refund's claim, never by a caller)",
+    messages=(
+        Message(
+            "Update",
+            contract.RESERVE_UPDATE,
+            ReserveRequest,
+            ReserveVerdict,
+            "claim a refund's amount (update-with-start, id conflict policy *use existing*). Accepted only when the"
+            " payment is a SUCCESSFUL Request to Pay or invoice in the same currency and the amount fits in what is"
+            " left; a refused verdict names the reason and what remains. Idempotent per `refund_key`: the same claim"
+            " asked again gets the first answer. Claims of one payment are judged one after the other.",
+        ),
+        Message(
+            "Signal",
+            contract.RELEASE_SIGNAL,
+            str,
+            None,
+            "argument: the refund key. MoMo refused the refund for certain (or it was never sent): its amount is"
+            " refundable again. A release before (or while) the claim is judged leaves the claim holding nothing.",
+        ),
+        Message("Signal", contract.SETTLE_SIGNAL, str, None, "argument: the refund key. MoMo paid the refund: it counts for good."),
+        Message(
+            "Query",
+            contract.LEDGER_QUERY,
+            None,
+            LedgerState,
+            "the payment as read and every claim by refund key with its amount and state (`HELD`, `SETTLED`, `RELEASED`).",
+        ),
+    ),
 )
 
 # The order is the published contract's order.

@@ -21,7 +21,8 @@ from activities.accounts import account_activities
 from activities.collection import CollectionActivities
 from activities.disbursement import DisbursementActivities
 from activities.payouts import DepositActivities, RemittanceActivities
-from activities.refunds import RefundActivities
+from activities.refunds import LedgerActivities, RefundActivities
+from activities.subscriptions import SubscriptionActivities
 from momo.client import CollectionClient, DisbursementClient, MomoCredentials, RemittanceClient
 from momo.tokens import TokenCache
 from momoflow.callback_tokens import CallbackSigner
@@ -109,3 +110,12 @@ def build_activities(
             " (see .env.example)"
         )
     return built
+
+
+def worker_activities(client: Any, task_queue: str) -> list[Any]:
+    """Activities the worker serves on its own Temporal client, on no MoMo product's credentials.
+
+    ``UseCase.worker_activities`` names them (subscriptions start and follow debits; refunds
+    claim on a payment's ledger, which reads the payment).
+    """
+    return [*SubscriptionActivities(client, task_queue).all(), *LedgerActivities(client, task_queue).all()]

@@ -32,9 +32,10 @@ from momoflow.operations import (
     TransferRequest,
 )
 from momoflow.payouts import DepositRequest, RemittanceTransferRequest
+from momoflow.refunds import RefundRequest, check_original_key
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from momoflow.validation import check_sandbox_currency, validate_key
-from starter import listing, subscription_cli, webhooks_cli
+from starter import listing, refund_cli, subscription_cli, webhooks_cli
 from starter.exits import (
     EXIT_CODES_HELP,
     EXIT_FAILED,
@@ -200,6 +201,8 @@ _USE_CASE_ARGUMENTS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], No
     use_cases.CANCEL_PRE_APPROVAL.name: ("cancel an approved pre-approval", _cancel_pre_approval_args),
     use_cases.DEPOSIT.name: ("deposit money into a customer's wallet (disbursement)", _payout_args),
     use_cases.REMITTANCE_TRANSFER.name: ("send money to a customer through the remittance product", _payout_args),
+    use_cases.REFUND.name: ("give all or part of a SUCCESSFUL payment back; `refund show` lists its claims", refund_cli.add_arguments),
+    use_cases.REFUND_LEDGER.name: ("every refund claim on a payment, and the stale ones", refund_cli.add_show_arguments),
 }
 # Commands with one action per use case (``pre-approval create``).
 _GROUP_HELP = {"pre-approval": "pre-approvals: create, list, cancel", "invoice": "invoices: create, cancel"}
@@ -211,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     groups: dict[str, Any] = {}
+    commands: dict[str, argparse.ArgumentParser] = {}
     for use_case in use_cases.USE_CASES:
         if use_case.kind is use_cases.Kind.SUBSCRIPTION:
             continue  # starter/subscription_cli.py adds the subscription commands
@@ -218,12 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
         help_text, add_arguments = _USE_CASE_ARGUMENTS[use_case.name]
         if action:
             if command not in groups:
-                groups[command] = sub.add_parser(command, help=_GROUP_HELP[command]).add_subparsers(
-                    dest="action", required=True, parser_class=_Parser
-                )
+                # A command that starts a use case itself (``refund``) may also have actions (``refund show``).
+                own = commands.get(command) or sub.add_parser(command, help=_GROUP_HELP[command])
+                groups[command] = own.add_subparsers(dest="action", required=command not in commands, parser_class=_Parser)
             add_arguments(groups[command].add_parser(action[0], help=help_text))
         else:
-            add_arguments(sub.add_parser(command, help=help_text))
+            commands[command] = sub.add_parser(command, help=help_text)
+            add_arguments(commands[command])
 
     status = sub.add_parser("status", help="show an operation's live state; the exit code says where it stands")
     status.add_argument("workflow_id")
@@ -346,6 +351,8 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
                 "description": args.description,
             },
         )
+    if use_case is use_cases.REFUND:
+        return parse(RefundRequest, refund_cli.request_of(args))
     if use_case is use_cases.CANCEL_INVOICE and args.reference_id:
         if not args.external_id:
             raise StartError("external_id: required with --reference-id")
@@ -366,6 +373,8 @@ def _check_before_start(args: argparse.Namespace) -> BaseModel | None:
             validate_key(key)  # the workflow id is made from it
         if _use_case_of(args) is use_cases.CANCEL_INVOICE and args.reference_id:
             validate_key(args.reference_id)
+        if _use_case_of(args) is use_cases.REFUND_LEDGER:
+            check_original_key(args.original_key)
         if args.command == "list":
             if args.limit < 1:
                 raise ValueError("limit: at least 1")
@@ -401,6 +410,8 @@ async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
         use_cases.GET_BALANCE.name: lambda: _print_result(out, momoflow.get_balance(product=args.product, currency=args.currency)),
         use_cases.INVOICE.name: lambda: _invoice(momoflow, request, args, context, out),
         use_cases.CANCEL_INVOICE.name: lambda: _cancel_invoice(momoflow, request, args, context, out),
+        use_cases.REFUND.name: lambda: _refund(momoflow, request, args, context, out),
+        use_cases.REFUND_LEDGER.name: lambda: _refund_show(momoflow, args, out),
         "status": lambda: _status(momoflow, args, context, out),
         "resolve": lambda: _resolve(momoflow, args, context, out),
         "list": lambda: _list(momoflow, args, out),
@@ -471,6 +482,20 @@ async def _invoice(momoflow: Momoflow, request: Any, args: argparse.Namespace, c
     payment = await momoflow.create_invoice(request, key=args.key)
     headline = f"Invoice {args.amount} {args.currency} for {_shown(_party(args, 'payer'))}"
     return await _started(payment, headline, args, context, out)
+
+
+async def _refund(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
+    payment = await momoflow.refund(request, key=args.key)
+    headline = f"Refund {args.amount} {args.currency} of {args.original_key}"
+    return await _started(payment, headline, args, context, out)
+
+
+async def _refund_show(momoflow: Momoflow, args: argparse.Namespace, out: Output) -> int:
+    document, notes = await refund_cli.show(momoflow, args.original_key)
+    out.result(document)
+    for note in notes:
+        out.line(note)
+    return EXIT_OK
 
 
 async def current_state(momoflow: Momoflow, workflow_id: str) -> tuple[PaymentState, bool]:

@@ -39,7 +39,7 @@ from momoflow import display
 from momoflow import search_attributes as sa
 from momoflow import tracing, use_cases
 from momoflow.contract import AccountBalance, AccountHolder, PreApprovalEntry
-from momoflow.contract import CANCEL_UPDATE, RESOLVE_UPDATE, STATUS_QUERY
+from momoflow.contract import CANCEL_UPDATE, LEDGER_QUERY, RESOLVE_UPDATE, STATUS_QUERY, refund_ledger_id
 from momoflow.models import Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution, TimingOverrides
 from momoflow.operations import (
     CancelInvoiceRequest,
@@ -49,6 +49,7 @@ from momoflow.operations import (
     TransferRequest,
 )
 from momoflow.payouts import DepositRequest, RemittanceTransferRequest
+from momoflow.refunds import LedgerState, RefundRequest, check_original_key
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from momoflow.subscription import SubscriptionRequest
 from momoflow.temporal import connect
@@ -380,6 +381,36 @@ class Momoflow:
     ) -> PaymentHandle:
         """Cancel an invoice created elsewhere. For momoflow's own invoices use ``InvoiceHandle.cancel``."""
         return self.handle(await self._start_payment(use_cases.CANCEL_INVOICE, request, key, timing))
+
+    async def refund(
+        self, request: RefundRequest | dict[str, Any], *, key: str, timing: PaymentTiming | TimingOverrides | None = None
+    ) -> PaymentHandle:
+        """Give all or part of a SUCCESSFUL Request to Pay or invoice payment back to its payer.
+
+        ``request["original_key"]`` is the payment's workflow id (``rtp-ORDER-1``,
+        ``invoice-INV-7``); ``key`` is yours, one per refund (a repeat attaches to the first).
+        The refund first claims its amount on the payment's ledger; a payment that is not
+        SUCCESSFUL, another currency or more than what is left ends the refund FAILED with the
+        reason, before anything is sent to MoMo. Bad input raises :class:`StartError` first.
+        """
+        return self.handle(await self._start_payment(use_cases.REFUND, request, key, timing))
+
+    async def refund_ledger(self, original_key: str) -> LedgerState:
+        """Every refund claim on the payment ``original_key`` with its amount and state.
+
+        An empty ledger when the payment was never refunded. Needs a running worker (a query).
+        """
+        try:
+            check_original_key(original_key)
+        except ValueError as exc:
+            raise StartError(str(exc)) from None
+        handle = self.client.get_workflow_handle(refund_ledger_id(original_key))
+        try:
+            return await handle.query(LEDGER_QUERY, result_type=LedgerState, rpc_timeout=timedelta(seconds=10))
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                return LedgerState()
+            raise
 
     # -- synchronous operations -------------------------------------------------------------
 

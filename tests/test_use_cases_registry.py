@@ -15,13 +15,12 @@ import pytest
 from pydantic import SecretStr
 from temporalio import activity
 
-from activities.subscriptions import SubscriptionActivities
 from momo.tokens import TokenCache
 from momoflow import contract, contract_docs, use_cases
 from momoflow.models import PaymentState, Product
 from momoflow.settings import CallbackSettings, MomoSettings
 from momoflow.use_cases import USE_CASES, Kind, UseCase
-from momoflow.wiring import build_activities
+from momoflow.wiring import build_activities, worker_activities
 from starter.cli import build_parser
 from starter.facade import Momoflow
 from starter.listing import USE_CASES as LIST_FILTERS
@@ -83,7 +82,7 @@ def gaps(use_case: UseCase, capsys: pytest.CaptureFixture[str]) -> list[str]:
             queue = status if name in use_cases.STATUS_ACTIVITIES else main
             if name not in queue:
                 missing.append(f"activity {name!r} registered for {product.value}")
-    served_by_worker = _names(SubscriptionActivities(None, "q").all())  # type: ignore[arg-type]
+    served_by_worker = _names(worker_activities(None, "q"))
     for name in use_case.worker_activities:
         if name not in served_by_worker:
             missing.append(f"activity {name!r} registered on the worker")
@@ -101,6 +100,10 @@ def gaps(use_case: UseCase, capsys: pytest.CaptureFixture[str]) -> list[str]:
         missing.append(f"the CLI command {' '.join(use_case.cli_command)!r}")
     if not callable(getattr(Momoflow, use_case.facade_method, None)):
         missing.append(f"the facade method Momoflow.{use_case.facade_method}")
+    section = (contract_docs.DOCS / "contract.md").read_text().partition(f"### {use_case.workflow_type}\n")[2].partition("###")[0]
+    for message in use_case.messages:
+        if f"- {message.kind} `{message.name}`" not in section:
+            missing.append(f"its {message.kind.lower()} {message.name!r} in docs/contract.md (make contract)")
     if use_case.workflow_type not in _recorded_workflow_types():
         missing.append("a replay history (python -m tests.replay.record)")
     if use_case.is_payment:

@@ -1,8 +1,8 @@
 """Re-record the workflow histories the replay tests use (``make record-histories``).
 
 Starts a private stack (dev server, sandbox, gateway, worker on free ports),
-drives one payment through each path of the payment pattern and one period of
-a subscription, and writes each history as JSON beside this file. Re-record
+drives one payment through each path of the payment pattern, one period of
+a subscription and the refunds of one payment (with its ledger), and writes each history as JSON beside this file. Re-record
 after an intended, compatible change; an incompatible change must instead be
 guarded with workflow.patched().
 
@@ -25,7 +25,7 @@ import httpx
 from temporalio.client import WorkflowFailureError
 
 from devstack import Stack, StackConfig
-from momoflow.contract import IdPrefix, WorkflowType
+from momoflow.contract import IdPrefix, WorkflowType, refund_ledger_id
 from momoflow.models import PaymentStatus, PaymentTiming
 from momoflow.settings import PaymentDefaults
 from starter import subscriptions
@@ -213,6 +213,33 @@ async def _payouts(stack: Stack) -> dict[str, str]:
     return {"deposit": deposit.workflow_id, "remittance-transfer": remittance.workflow_id}
 
 
+async def _refunds(stack: Stack) -> dict[str, str]:
+    """A paid Request to Pay, refunded in part (SUCCESSFUL), then asked for more than is left
+    (refused by the payment's ledger before anything is sent); and the ledger itself, which runs on."""
+    momoflow = stack.momoflow()
+    paid = await momoflow.request_to_pay(_request("46733999999", "refunded"), timing=FAST)
+    if (await paid.result()).status is not PaymentStatus.SUCCESSFUL:
+        raise RuntimeError("the sandbox did not pay the Request to Pay to refund")
+    ids = {}
+    for name, amount in (("refund-successful", "200.50"), ("refund-refused", "50.01")):
+        request = {"original_key": paid.workflow_id, "amount": amount, "currency": "EUR", "external_id": f"REPLAY-{name}"}
+        refund = await momoflow.refund(request, key=f"REPLAY-{name}", timing=FAST)
+        state = await refund.result()
+        expected = PaymentStatus.SUCCESSFUL if name == "refund-successful" else PaymentStatus.FAILED
+        if state.status is not expected:
+            raise RuntimeError(f"{name}: ended {state.status.value} ({state.reason}), not {expected.value}")
+        ids[name] = refund.workflow_id
+    for _ in range(50):  # the refund's settle signal may still be on its way
+        ledger = await momoflow.refund_ledger(paid.workflow_id)
+        if all(claim.state.value != "HELD" for claim in ledger.reservations.values()):
+            break
+        await asyncio.sleep(0.1)
+    if any(claim.state.value == "HELD" for claim in ledger.reservations.values()):
+        raise RuntimeError(f"the refund's settle signal has not reached the ledger yet: {ledger}")
+    ids["refund-ledger"] = refund_ledger_id(paid.workflow_id)
+    return ids
+
+
 Recorder = Callable[[Stack], Awaitable[dict[str, str]]]
 _SYNCHRONOUS = {"validate-account-holder", "get-balance", "list-pre-approvals", "cancel-pre-approval"}
 _OWN_PREFIXES = ("transfer", "preapproval", "invoice", "cancel-invoice")
@@ -230,6 +257,7 @@ RECORDERS: dict[Recorder, tuple[str, ...]] = {
     _payments: tuple(_file_name(name) for name in (*_PAYMENT_PATHS, *_OTHER_PAYMENTS, *sorted(_SYNCHRONOUS))),
     _subscription_debit: ("subscription-debit",),
     _payouts: ("deposit", "remittance-transfer"),
+    _refunds: ("refund-successful", "refund-refused", "refund-ledger"),
 }
 FIXTURES = [name for names in RECORDERS.values() for name in names]
 

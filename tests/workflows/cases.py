@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from momoflow import use_cases
 from momoflow.contract import Steps
 from momoflow.models import PaymentTiming
+from momoflow.refunds import RefundInput, RefundRequest
 from momoflow.operations import (
     CancelInvoiceInput,
     CancelInvoiceRequest,
@@ -101,6 +102,11 @@ def remittance_transfer_input(timing: PaymentTiming) -> RemittanceTransferInput:
     return RemittanceTransferInput(request=request, timing=timing)
 
 
+def refund_input(timing: PaymentTiming) -> RefundInput:
+    request = RefundRequest(original_key="rtp-ORDER-1", amount=Decimal("200"), currency="EUR", external_id="REFUND-1")
+    return RefundInput(request=request, timing=timing)
+
+
 # Every payment use case needs an input here (tests/test_use_cases_registry.py checks).
 INPUTS: dict[str, Callable[[PaymentTiming], BaseModel]] = {
     use_cases.REQUEST_TO_PAY.name: rtp_input,
@@ -110,5 +116,6 @@ INPUTS: dict[str, Callable[[PaymentTiming], BaseModel]] = {
     use_cases.CANCEL_INVOICE.name: cancel_invoice_input,
     use_cases.DEPOSIT.name: deposit_input,
     use_cases.REMITTANCE_TRANSFER.name: remittance_transfer_input,
+    use_cases.REFUND.name: refund_input,
 }
 CASES = [Case(use_case, INPUTS[use_case.name]) for use_case in use_cases.PAYMENTS if use_case.name in INPUTS]

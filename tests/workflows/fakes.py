@@ -84,7 +84,18 @@ class FakeOperation:
                 raise still_pending(answer.status)
             return answer
 
-        return [submit, get_status, await_final]
+        extra = [_accepting_ledger()] if self.steps == contract.REFUND else []
+        return [submit, get_status, await_final, *extra]
+
+
+def _accepting_ledger() -> Callable[..., Any]:
+    """A refund's claim on the payment's ledger, always accepted (tests/workflows/test_refund.py tests the ledger)."""
+
+    @activity.defn(name=contract.REFUND_RESERVE)
+    async def reserve(claim: Any) -> dict[str, Any]:
+        return {"accepted": True, "remaining": "0", "original_reference_id": "original-reference-id"}
+
+    return reserve
 
 
 class _Submitted:
