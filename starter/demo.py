@@ -118,6 +118,22 @@ class Demo:
         request = {"amount": amount, "currency": "EUR", "payee": _msisdn(payee), "external_id": self.key("REM")}
         return await (await self.m.remittance_transfer(request, timing=TIMING)).result()
 
+    # -- Refund --------------------------------------------------------------------------------
+
+    async def refund(self, over: bool = False) -> PaymentState:
+        """A paid Request to Pay of 500 refunded 300, then (``over``) 300 again: more than is left."""
+        paid = await self.m.request_to_pay(
+            {"amount": "500", "currency": "EUR", "payer": _msisdn(self.customer()), "external_id": self.key("RTP")}, timing=TIMING
+        )
+        await paid.result()
+        state = None
+        for _ in range(2 if over else 1):
+            key = self.key("REFUND")
+            request = {"original_key": paid.workflow_id, "amount": "300", "currency": "EUR", "external_id": key}
+            state = await (await self.m.refund(request, key=key, timing=TIMING)).result()
+        assert state is not None
+        return state
+
     # -- Validate Account Holder, Get Balance -------------------------------------------------
 
     async def account_holder(self, party: dict[str, str]) -> str:
@@ -242,6 +258,10 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
     add(rem, "46733123455 (NotEnoughFunds)", "FAILED NOT_ENOUGH_FUNDS", lambda: demo.remittance_transfer("46733123455"))
     add(rem, "46733123456 (PayerLimitReached)", "FAILED PAYER_LIMIT_REACHED", lambda: demo.remittance_transfer("46733123456"))
     add(rem, "46733123457 (NotFound)", "FAILED PAYEE_NOT_FOUND", lambda: demo.remittance_transfer("46733123457"))
+
+    ref = "Refund"
+    add(ref, "part of a paid Request to Pay", "SUCCESSFUL", demo.refund)
+    add(ref, "more than is left of it", "FAILED REFUND_EXCEEDS_REFUNDABLE", lambda: demo.refund(over=True))
 
     vah = "Validate Account Holder"
     add(vah, "ordinary customer", "active", lambda: demo.account_holder(_msisdn(demo.customer())))

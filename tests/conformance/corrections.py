@@ -68,7 +68,7 @@ def open_error_codes(spec: Spec) -> None:
 def v1_reason_is_a_string(spec: Spec) -> None:
     """v1 transaction statuses type ``reason`` as an ErrorReason object; real responses send a
     bare code string. Both forms are accepted."""
-    for name in ("RequestToPayResult", "TransferResult"):
+    for name in ("RequestToPayResult", "TransferResult", "RefundResult"):
         schema = spec["components"]["schemas"].get(name)
         if schema and "reason" in schema.get("properties", {}):
             original = schema["properties"]["reason"]

@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from momo.client import CollectionClient, DisbursementClient, MomoCredentials, RemittanceClient
 from momo.errors import MomoConflictError, MomoNotFoundError
-from momo.models import CreateInvoice, Party, PartyIdType, PreApproval, RequestToPay, Transfer
+from momo.models import CreateInvoice, Party, PartyIdType, PreApproval, Refund, RequestToPay, Transfer
 from momo.provisioning import SandboxProvisioning
 from sandbox import SandboxSettings, create_app
 from tests.conformance.corrections import CORRECTIONS, corrected, load
@@ -118,6 +118,18 @@ async def tour() -> AsyncIterator[list[Exchange]]:
             "http://callbacks.test/callbacks/y",
         )
         await disbursement.get_transfer(transfer)
+        refund_body = Refund(
+            amount=Decimal("2.50"), currency="EUR", external_id="REFUND-1", payer_message="Refund", payee_note="Sorry",
+            reference_id_to_refund=ref,
+        )
+        for version in ("v1", "v2"):
+            refund = str(uuid.uuid4())
+            await disbursement.refund(refund, refund_body, "http://callbacks.test/callbacks/z", version=version)
+            await disbursement.get_refund(refund)
+        with pytest.raises(MomoConflictError):
+            await disbursement.refund(refund, refund_body, version="v2")
+        with pytest.raises(MomoNotFoundError):
+            await disbursement.get_refund(str(uuid.uuid4()))
         await disbursement.get_balance()
         await disbursement.is_account_holder_active("email", "someone@example.com")
 
@@ -188,6 +200,11 @@ async def test_tour_covers_every_endpoint_momoflow_uses(tour: list[Exchange]) ->
         ("POST", "/disbursement/token/", 200),
         ("POST", "/disbursement/v1_0/transfer", 202),
         ("GET", "/disbursement/v1_0/transfer/{id}", 200),
+        ("POST", "/disbursement/v1_0/refund", 202),
+        ("POST", "/disbursement/v2_0/refund", 202),
+        ("POST", "/disbursement/v2_0/refund", 409),
+        ("GET", "/disbursement/v1_0/refund/{id}", 200),
+        ("GET", "/disbursement/v1_0/refund/{id}", 404),
         ("GET", "/disbursement/v1_0/account/balance", 200),
         ("GET", "/disbursement/v1_0/accountholder/email/someone@example.com/active", 200),
         ("POST", "/disbursement/v1_0/deposit", 202),

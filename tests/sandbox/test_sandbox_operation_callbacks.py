@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 
@@ -159,3 +160,24 @@ async def test_time_out_calls_back_when_the_clock_says_so(make_sim, callback_rec
     await sim.http.get("/sandbox/stats")
     [callback] = await callback_receiver.wait_for(url)
     assert callback.json()["reason"] == "COULD_NOT_PERFORM_TRANSACTION"
+
+
+@pytest.mark.parametrize(("version", "method"), [("v1", "POST"), ("v2", "PUT")])
+async def test_refund_callback_method_follows_the_version(sim, callback_receiver, version, method):
+    """MTN's refund: v1 calls back with POST, v2 with PUT; the body is the refund's status (v1 GET)."""
+    from tests.sandbox.conftest import rtp_body
+
+    collection, disbursement = await sim.login(), await sim.login_disbursement()
+    paid, _ = await sim.request_to_pay(collection, rtp_body(amount="100"))
+    await sim.wait_for("requesttopay", collection, paid, "SUCCESSFUL")
+    url = callback_receiver.fresh_url()
+    reference_id = str(uuid.uuid4())
+    body = {"amount": "25", "currency": "EUR", "externalId": "refund-1", "payerMessage": "", "payeeNote": "", "referenceIdToRefund": paid}
+    headers = sim.product_headers(disbursement, "disbursement", **{"X-Reference-Id": reference_id, "X-Callback-Url": url})
+    response = await sim.http.post(f"/disbursement/{version}_0/refund", json=body, headers=headers)
+    assert response.status_code == 202, response.text
+    callback = await _exactly_one(sim, callback_receiver, url)
+    assert callback.method == method
+    status = await sim.http.get(f"/disbursement/v1_0/refund/{reference_id}", headers=sim.product_headers(disbursement, "disbursement"))
+    assert callback.json() == status.json()
+    assert callback.json()["status"] == "SUCCESSFUL"
