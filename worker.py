@@ -26,6 +26,7 @@ from momoflow.logging import configure_logging, get_logger
 from momoflow.metrics import server as metrics_server
 from momoflow.metrics import temporal as temporal_metrics
 from activities.webhooks import webhook_activities
+from momoflow.metrics import unknown as unknown_metrics
 from momoflow.settings import (
     CallbackSettings,
     MissingCodecKey,
@@ -91,6 +92,9 @@ async def run_worker(stop: asyncio.Event) -> None:
         async with contextlib.AsyncExitStack() as running:
             for worker in workers:
                 await running.enter_async_context(worker)
+            if metrics.port is not None and metrics.unknown_scan_interval_s > 0:
+                scanner = asyncio.create_task(unknown_metrics.keep_scanning(client, metrics.unknown_scan_interval_s))
+                running.callback(scanner.cancel)
             log.info(
                 "worker started",
                 task_queue=temporal.task_queue,

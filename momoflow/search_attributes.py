@@ -25,6 +25,8 @@ KIND = SearchAttributeKey.for_keyword("MomoKind")
 # answered 410 Gone), and the ids of the events the run carries (``webhooks resend <id>`` finds it).
 WEBHOOK_STATE = SearchAttributeKey.for_keyword("MomoWebhookState")
 WEBHOOK_EVENT_IDS = SearchAttributeKey.for_keyword_list("MomoWebhookEventIds")
+# When the operation became UNKNOWN (set with that status): the worker's UNKNOWN-age gauge reads it.
+UNKNOWN_SINCE = SearchAttributeKey.for_datetime("MomoUnknownSince")
 ALL = (
     STATUS,
     PRODUCT,
@@ -36,6 +38,7 @@ ALL = (
     KIND,
     WEBHOOK_STATE,
     WEBHOOK_EVENT_IDS,
+    UNKNOWN_SINCE,
 )
 
 # Patch id: a status change also sets the reason and financial transaction id (same upsert).
@@ -55,8 +58,10 @@ def outcome(reason: str | None, financial_transaction_id: str | None) -> list[Se
 
 
 def type_name(key: SearchAttributeKey) -> str:  # type: ignore[type-arg]
-    """The type as Temporal's CLI spells it (``Keyword``, ``KeywordList``)."""
-    return "KeywordList" if key is WEBHOOK_EVENT_IDS else "Keyword"
+    """The type as Temporal's CLI spells it (``Keyword``, ``KeywordList``, ``Datetime``)."""
+    if key is WEBHOOK_EVENT_IDS:
+        return "KeywordList"
+    return "Datetime" if key is UNKNOWN_SINCE else "Keyword"
 
 
 def dev_server_flags() -> list[str]:

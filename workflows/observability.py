@@ -1,10 +1,12 @@
-"""Business metrics recorded from inside workflows.
+"""Business metrics recorded from inside workflows, and what the Web UI shows of a run.
 
-They go through ``workflow.metric_meter()``, so they are emitted once, when the
-workflow really runs, and never again when a worker replays its history. The
-SDK adds ``namespace``, ``task_queue`` and ``workflow_type`` to every one; our
-labels are the use case (``operation``) and bounded status and reason codes,
-never a phone number, an external id or a reference id.
+Metrics go through ``workflow.metric_meter()``, so they are emitted once, when
+the workflow really runs, and never again when a worker replays its history.
+Names, labels and help come from :mod:`momoflow.metrics.names` (the one
+definition the rules and dashboard follow). The SDK adds ``namespace``,
+``task_queue`` and ``workflow_type``; our labels are the use case
+(``UseCase.name``, found from the workflow type) and bounded status and reason
+codes, never a phone number, an external id or a reference id.
 """
 
 from __future__ import annotations
@@ -17,37 +19,48 @@ from temporalio.common import SearchAttributeUpdate
 with workflow.unsafe.imports_passed_through():
     from momoflow import display
     from momoflow import search_attributes as sa
+    from momoflow.metrics import names
     from momoflow.models import PaymentState, PaymentStatus
+    from momoflow.use_cases import BY_WORKFLOW_TYPE
 
 # Patch id: workflows mark themselves payment or lookup (MomoKind) when they start.
 MOMO_KIND = "momo-kind"
-
-STARTED = "momoflow_operations_started_total"
-FINISHED = "momoflow_operations_finished_total"
-DURATION = "momoflow_operation_duration_seconds"
-BECAME_UNKNOWN = "momoflow_operations_became_unknown_total"
-LEFT_UNKNOWN = "momoflow_operations_left_unknown_total"
-UNKNOWN_DURATION = "momoflow_unknown_duration_seconds"
-RESOLUTION_DISCREPANCIES = "momoflow_resolution_discrepancies_total"
-RESOLUTION_CHECKS = "momoflow_resolution_checks_total"
+# Patch id: becoming UNKNOWN also sets MomoUnknownSince (same upsert), so its age is exact.
+UNKNOWN_SINCE = "momo-unknown-since"
 
 
-def resolution_checked(operation: str, outcome: str) -> None:
+def use_case() -> str:
+    """The running workflow's use case name, the ``use_case`` label everywhere."""
+    workflow_type = workflow.info().workflow_type
+    known = BY_WORKFLOW_TYPE.get(workflow_type)
+    return known.name if known is not None else workflow_type
+
+
+def _add(metric: names.Metric, labels: dict[str, str]) -> None:
+    assert metric.kind == "counter" and set(labels) == set(metric.labels), metric.name
+    workflow.metric_meter().create_counter(metric.name, metric.help).add(1, labels)
+
+
+def _record(metric: names.Metric, seconds: float, labels: dict[str, str]) -> None:
+    assert metric.kind == "histogram" and set(labels) == set(metric.labels), metric.name
+    workflow.metric_meter().create_histogram_float(metric.name, metric.help, "s").record(seconds, labels)
+
+
+def resolution_checked(outcome: str) -> None:
     """How the check after an operator's resolution ended: CONFIRMED, CONTRADICTED or NO_ANSWER."""
-    workflow.metric_meter().create_counter(
-        RESOLUTION_CHECKS, "Operator resolutions checked against MoMo's later answer, by outcome"
-    ).add(1, {"operation": operation, "outcome": outcome})
+    _add(names.RESOLUTION_CHECKS, {"use_case": use_case(), "outcome": outcome})
 
 
-def resolution_discrepancy(operation: str, operator_status: str, provider_status: str) -> None:
+def resolution_discrepancy(operator_status: str, provider_status: str) -> None:
     """MoMo's final status contradicts an operator's resolution: money may be wrong; alert on any."""
-    workflow.metric_meter().create_counter(
-        RESOLUTION_DISCREPANCIES, "Operator resolutions that MoMo later contradicted"
-    ).add(1, {"operation": operation, "operator_status": operator_status, "provider_status": provider_status})
+    _add(
+        names.RESOLUTION_DISCREPANCIES,
+        {"use_case": use_case(), "operator_status": operator_status, "provider_status": provider_status},
+    )
 
 
-def operation_started(operation: str) -> None:
-    workflow.metric_meter().create_counter(STARTED, "Operations started, by use case").add(1, {"operation": operation})
+def operation_started() -> None:
+    _add(names.OPERATIONS_STARTED, {"use_case": use_case()})
 
 
 def kind(value: str) -> list[SearchAttributeUpdate]:
@@ -55,30 +68,33 @@ def kind(value: str) -> list[SearchAttributeUpdate]:
     return [sa.KIND.value_set(value)] if workflow.patched(MOMO_KIND) else []
 
 
+def unknown_since(new: PaymentStatus) -> list[SearchAttributeUpdate]:
+    """``MomoUnknownSince`` to send with the upsert that makes the status UNKNOWN (nothing otherwise,
+    nor for runs that became UNKNOWN before the patch). The worker's UNKNOWN gauges read it."""
+    if new is not PaymentStatus.UNKNOWN or not workflow.patched(UNKNOWN_SINCE):
+        return []
+    return [sa.UNKNOWN_SINCE.value_set(workflow.now())]
+
+
 def show(state: PaymentState) -> None:
     """Keep the Web UI's current details (summary line, status, reason, transaction id) up to date."""
     workflow.set_current_details(display.current_details(state))
 
 
-def lookup_finished(operation: str, status: str, reason: str) -> None:
-    workflow.metric_meter().create_counter(
-        FINISHED, "Operations that reached a final status, by use case, status and reason"
-    ).add(1, {"operation": operation, "status": status, "reason": reason})
+def lookup_finished(status: str, reason: str) -> None:
+    _add(names.OPERATIONS_FINISHED, {"use_case": use_case(), "status": status, "reason": reason})
 
 
 def status_changing(state: PaymentState, new: PaymentStatus) -> None:
     """Called before ``state`` takes status ``new``: counts finishes and time spent UNKNOWN.
 
-    How many operations are UNKNOWN right now is ``became_unknown - left_unknown`` while no
-    worker restarted; the exact figure is a visibility count of ``MomoStatus="UNKNOWN"``.
+    How many operations are UNKNOWN right now, and for how long, is not a sum of
+    these counters (a restart or a replica loses nothing here, but rates cannot
+    tell an age): the worker counts them in visibility (:mod:`momoflow.metrics.unknown`).
     """
-    meter = workflow.metric_meter()
     now = workflow.now()
-    operation = state.operation
     if new is PaymentStatus.UNKNOWN:
-        meter.create_counter(BECAME_UNKNOWN, "Operations without MoMo's final answer by their deadline").add(
-            1, {"operation": operation}
-        )
+        _add(names.OPERATIONS_BECAME_UNKNOWN, {"use_case": use_case()})
     if state.status is PaymentStatus.UNKNOWN:
         _left_unknown(state, now, new.value)
     if new.is_final:
@@ -94,23 +110,15 @@ def run_ended_unknown(state: PaymentState) -> None:
 
 
 def _finished(state: PaymentState, now: datetime, status: str, reason: str) -> None:
-    meter = workflow.metric_meter()
-    labels = {"operation": state.operation, "status": status}
-    meter.create_counter(FINISHED, "Operations that reached a final status, by use case, status and reason").add(
-        1, {**labels, "reason": reason}
-    )
+    labels = {"use_case": use_case(), "status": status}
+    _add(names.OPERATIONS_FINISHED, {**labels, "reason": reason})
     if state.history:
-        meter.create_histogram_float(DURATION, "Time from start to final status", "s").record(
-            (now - state.history[0].at).total_seconds(), labels
-        )
+        _record(names.OPERATION_DURATION, (now - state.history[0].at).total_seconds(), labels)
 
 
 def _left_unknown(state: PaymentState, now: datetime, outcome: str) -> None:
     became = next((c.at for c in reversed(state.history) if c.status is PaymentStatus.UNKNOWN), None)
-    meter = workflow.metric_meter()
-    labels = {"operation": state.operation, "outcome": outcome}
-    meter.create_counter(LEFT_UNKNOWN, "Operations that left UNKNOWN, by how").add(1, labels)
+    labels = {"use_case": use_case(), "outcome": outcome}
+    _add(names.OPERATIONS_LEFT_UNKNOWN, labels)
     if became is not None:
-        meter.create_histogram_float(UNKNOWN_DURATION, "Time an operation spent UNKNOWN", "s").record(
-            (now - became).total_seconds(), labels
-        )
+        _record(names.UNKNOWN_DURATION, (now - became).total_seconds(), labels)

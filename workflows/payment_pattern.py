@@ -170,7 +170,7 @@ class PaymentPattern(ResolutionFollowUp):
         workflow.upsert_search_attributes(attributes)
         self._state.history.append(StatusChange(status=self._state.status, at=workflow.now(), source="start"))
         workflow.logger.info("operation started", extra=self._log_fields())
-        observability.operation_started(self._state.operation)
+        observability.operation_started()
         observability.show(self._state)
 
         refused = await self._before_submit()
@@ -492,7 +492,7 @@ class PaymentPattern(ResolutionFollowUp):
         self._state.status = status
         self._state.history.append(StatusChange(status=status, at=workflow.now(), source=source))
         observability.show(self._state)
-        attributes = [sa.STATUS.value_set(status.value)]
+        attributes = [sa.STATUS.value_set(status.value), *observability.unknown_since(status)]
         outcome = sa.outcome(self._state.reason, self._state.financial_transaction_id)
         if outcome and workflow.patched(sa.OUTCOME_PATCH):
             attributes += outcome  # one event: the server alone can then tell how it ended

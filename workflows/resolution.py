@@ -70,7 +70,7 @@ class ResolutionFollowUp:
             state.resolution_check = ResolutionCheck.NO_ANSWER
             observability.show(state)
             workflow.logger.warning("MoMo never confirmed the operator's resolution", extra=self._log_fields())
-            observability.resolution_checked(state.operation, state.resolution_check.value)
+            observability.resolution_checked(state.resolution_check.value)
             return
         seen = ProviderAnswer(
             status=PaymentStatus(answer.status),
@@ -86,7 +86,7 @@ class ResolutionFollowUp:
             state.resolution_check = ResolutionCheck.CONTRADICTED
             state.discrepancy = seen
             workflow.upsert_search_attributes([sa.DISCREPANCY.value_set(seen.status.value)])
-            observability.resolution_discrepancy(state.operation, state.status.value, seen.status.value)
+            observability.resolution_discrepancy(state.status.value, seen.status.value)
             workflow.logger.error(
                 "MoMo contradicts the operator's resolution: reverse or complete the business side",
                 extra={
@@ -98,7 +98,7 @@ class ResolutionFollowUp:
                 },
             )
         observability.show(state)
-        observability.resolution_checked(state.operation, state.resolution_check.value)
+        observability.resolution_checked(state.resolution_check.value)
 
     async def _ask_until_final(self, until: datetime) -> ProviderStatus | None:
         """Poll on the reconciliation schedule (one retried activity); a callback makes it ask now."""

@@ -26,7 +26,7 @@ _RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=
 
 async def call_momo(activity: str, arg: Any, result_type: type[T]) -> T:
     operation = _snake(workflow.info().workflow_type)
-    observability.operation_started(operation)
+    observability.operation_started()
     kind = observability.kind("lookup")
     if kind:
         workflow.upsert_search_attributes(kind)
@@ -34,9 +34,9 @@ async def call_momo(activity: str, arg: Any, result_type: type[T]) -> T:
     try:
         result = await _call(activity, arg, result_type)
     except ApplicationError as err:
-        observability.lookup_finished(operation, "FAILED", err.type or "UNSPECIFIED")
+        observability.lookup_finished("FAILED", err.type or "UNSPECIFIED")
         raise
-    observability.lookup_finished(operation, "SUCCESSFUL", "none")
+    observability.lookup_finished("SUCCESSFUL", "none")
     return result
 
 

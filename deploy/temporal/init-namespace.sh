@@ -9,4 +9,5 @@ done
 # Webhook deliveries (python -m starter webhooks list / resend).
 temporal operator search-attribute create -n "$NAMESPACE" --name MomoWebhookState --type Keyword 2>/dev/null || true
 temporal operator search-attribute create -n "$NAMESPACE" --name MomoWebhookEventIds --type KeywordList 2>/dev/null || true
+temporal operator search-attribute create -n "$NAMESPACE" --name MomoUnknownSince --type Datetime 2>/dev/null || true
 temporal operator search-attribute list -n "$NAMESPACE"

@@ -1,81 +1,133 @@
-"""Workflow-level metric names, reserved for ``workflow.metric_meter()`` (and activities' meters).
+"""Every business metric of the worker, defined once: workflow code, the gauges, rules and tests read it.
 
-They go through the Temporal SDK runtime's Prometheus exporter (see
-:mod:`momoflow.metrics.temporal`), which appends ``_total`` to counters and
-reports durations in seconds; register them with :attr:`Reserved.name` and query
-them as :attr:`Reserved.exported`. The SDK adds ``namespace``, ``task_queue`` and
-``workflow_type`` (or ``activity_type``) labels itself. Label values must be
-bounded: a use case, a status, a reason *code*; never a reference id, an
-external id, a phone number or a free-text message.
+Two ways out:
 
-Pure data, no imports beyond the standard library, so workflow code may import it.
+- ``sdk``: recorded inside workflows through ``workflow.metric_meter()`` and
+  exported by the Temporal SDK runtime (:mod:`momoflow.metrics.temporal`,
+  ``METRICS_TEMPORAL_PORT``), which appends ``_total`` to counters. The SDK adds
+  ``namespace``, ``task_queue`` and ``workflow_type``. Register them with
+  :attr:`Metric.name`; query them as :attr:`Metric.exported`.
+- ``registry``: gauges the worker sets from Temporal visibility
+  (:mod:`momoflow.metrics.unknown`), served by prometheus-client's registry on
+  ``METRICS_PORT``.
+
+Labels are bounded: ``use_case`` is :attr:`momoflow.use_cases.UseCase.name`
+(``request_to_pay``, ``cancel_invoice``, …; never the historical ``operation``
+wire value, and not to be confused with the MoMo client metrics' ``operation``,
+which names a MoMo API call); a status; a reason *code*. Never a reference id,
+an external id, a phone number or a free-text message.
+
+Pure data, standard library only, so workflow code may import it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+# From a second to a week: payments end in seconds, UNKNOWN ones in hours or days.
+_SECONDS_TO_DAYS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 43200, 86400, 259200, 604800)
+
 
 @dataclass(frozen=True)
-class Reserved:
-    name: str  # as registered with the meter
-    kind: str  # counter | histogram (timedelta, in seconds) | gauge
+class Metric:
+    name: str  # as registered (with the SDK meter or prometheus-client)
+    kind: str  # counter | histogram (seconds) | gauge
     labels: tuple[str, ...]
     help: str
     buckets: tuple[float, ...] = ()
+    source: str = "sdk"  # sdk | registry
 
     @property
     def exported(self) -> str:
-        """The name Prometheus sees."""
+        """The name Prometheus sees (histograms add ``_bucket``, ``_count``, ``_sum``)."""
         return f"{self.name}_total" if self.kind == "counter" else self.name
 
 
-OPERATIONS_STARTED = Reserved(
-    "momoflow_operations_started", "counter", ("use_case",), "Operations started (first run only, not replays)."
+OPERATIONS_STARTED = Metric(
+    "momoflow_operations_started", "counter", ("use_case",), "Operations started, by use case (first run only, never replays)."
 )
-OPERATIONS_FINISHED = Reserved(
+OPERATIONS_FINISHED = Metric(
     "momoflow_operations_finished",
     "counter",
     ("use_case", "status", "reason"),
-    "Operations that reached a final status (SUCCESSFUL or FAILED) and the provider's reason code.",
+    "Operations that reached a final status, by use case, status and reason code "
+    "(UNKNOWN with NO_FINAL_ANSWER when reconciliation gives up).",
 )
-OPERATION_DURATION = Reserved(
+OPERATION_DURATION = Metric(
     "momoflow_operation_duration_seconds",
     "histogram",
     ("use_case", "status"),
     "Time from the start of an operation to its final status.",
-    (1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400),
+    _SECONDS_TO_DAYS,
 )
-OPERATIONS_UNKNOWN = Reserved(
-    "momoflow_operations_unknown",
+OPERATIONS_BECAME_UNKNOWN = Metric(
+    "momoflow_operations_became_unknown",
     "counter",
     ("use_case",),
-    "Operations that passed their deadline without a final answer and became UNKNOWN.",
+    "Operations that passed their deadline without MoMo's final answer and became UNKNOWN.",
 )
-UNKNOWN_AGE = Reserved(
-    "momoflow_unknown_age_seconds",
+OPERATIONS_LEFT_UNKNOWN = Metric(
+    "momoflow_operations_left_unknown",
+    "counter",
+    ("use_case", "outcome"),
+    "Operations that left UNKNOWN, by the status they took (UNKNOWN: reconciliation gave up).",
+)
+UNKNOWN_DURATION = Metric(
+    "momoflow_unknown_duration_seconds",
     "histogram",
-    ("use_case",),
-    "How long an operation has been UNKNOWN, recorded at each reconciliation check and when it leaves UNKNOWN.",
-    (60, 300, 900, 1800, 3600, 7200, 21600, 86400, 259200, 604800),
+    ("use_case", "outcome"),
+    "Time an operation spent UNKNOWN, recorded when it leaves UNKNOWN.",
+    _SECONDS_TO_DAYS,
 )
-RESOLUTION_DISCREPANCIES = Reserved(
+RESOLUTION_CHECKS = Metric(
+    "momoflow_resolution_checks",
+    "counter",
+    ("use_case", "outcome"),
+    "Operator resolutions checked against MoMo's later answer: CONFIRMED, CONTRADICTED or NO_ANSWER.",
+)
+RESOLUTION_DISCREPANCIES = Metric(
     "momoflow_resolution_discrepancies",
     "counter",
-    ("use_case", "resolved_status", "provider_status"),
-    "Final provider answers that contradict an operator's earlier resolution of an UNKNOWN operation.",
+    ("use_case", "operator_status", "provider_status"),
+    "Final MoMo answers that contradict an operator's resolution of an UNKNOWN operation.",
+)
+# Set by the worker from Temporal visibility; every replica exports the same values (take max()).
+OPERATIONS_UNKNOWN = Metric(
+    "momoflow_operations_unknown",
+    "gauge",
+    ("use_case",),
+    'Running operations whose MomoStatus is UNKNOWN, counted in Temporal visibility.',
+    source="registry",
+)
+OPERATIONS_UNKNOWN_OLDEST = Metric(
+    "momoflow_operations_unknown_oldest_seconds",
+    "gauge",
+    ("use_case",),
+    "How long the oldest running UNKNOWN operation has been UNKNOWN (0 when none).",
+    source="registry",
+)
+UNKNOWN_SCAN_SUCCESS = Metric(
+    "momoflow_unknown_scan_last_success_timestamp_seconds",
+    "gauge",
+    (),
+    "When the worker last counted UNKNOWN operations in Temporal visibility (Unix time).",
+    source="registry",
 )
 
-ALL: tuple[Reserved, ...] = (
+SDK: tuple[Metric, ...] = (
     OPERATIONS_STARTED,
     OPERATIONS_FINISHED,
     OPERATION_DURATION,
-    OPERATIONS_UNKNOWN,
-    UNKNOWN_AGE,
+    OPERATIONS_BECAME_UNKNOWN,
+    OPERATIONS_LEFT_UNKNOWN,
+    UNKNOWN_DURATION,
+    RESOLUTION_CHECKS,
     RESOLUTION_DISCREPANCIES,
 )
+GAUGES: tuple[Metric, ...] = (OPERATIONS_UNKNOWN, OPERATIONS_UNKNOWN_OLDEST, UNKNOWN_SCAN_SUCCESS)
+ALL: tuple[Metric, ...] = SDK + GAUGES
 
 
 def bucket_overrides() -> dict[str, list[float]]:
     """Histogram buckets for the SDK exporter (its default tops out at 10 s)."""
-    return {metric.name: [float(b) for b in metric.buckets] for metric in ALL if metric.buckets}
+    return {metric.name: [float(b) for b in metric.buckets] for metric in SDK if metric.buckets}

@@ -29,6 +29,8 @@ class MetricsSettings(BaseSettings):
     path: str = "/metrics"
     # The worker only: the Temporal SDK's exporter (SDK and workflow-level metrics, at /metrics).
     temporal_port: int | None = Field(default=None, ge=0, le=65535)
+    # The worker only: how often it counts UNKNOWN operations in visibility (the UNKNOWN gauges); 0 = never.
+    unknown_scan_interval_s: float = Field(default=60.0, ge=0)
 
     @field_validator("port", "temporal_port", mode="before")
     @classmethod

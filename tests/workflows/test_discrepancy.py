@@ -20,7 +20,7 @@ from momoflow.models import PaymentState, PaymentStatus, ProviderCallback, Resol
 from tests.workflows.cases import TIMING, rtp_input
 from tests.workflows.fakes import FakeOperation, workers
 from tests.workflows.metering import Metrics, metered_env
-from workflows.observability import RESOLUTION_CHECKS, RESOLUTION_DISCREPANCIES
+from momoflow.metrics.names import RESOLUTION_CHECKS, RESOLUTION_DISCREPANCIES
 from workflows.request_to_pay import RequestToPayWorkflow
 
 PENDING = ProviderStatus(status="PENDING")
@@ -71,9 +71,9 @@ async def test_momo_taking_the_money_after_a_failed_resolution_is_a_discrepancy(
     assert attributes.get(sa.DISCREPANCY) == "SUCCESSFUL"
     assert attributes.get(sa.STATUS) == "FAILED"
     assert metrics.total(
-        RESOLUTION_DISCREPANCIES, operation="request_to_pay", operator_status="FAILED", provider_status="SUCCESSFUL"
+        RESOLUTION_DISCREPANCIES.name, use_case="request_to_pay", operator_status="FAILED", provider_status="SUCCESSFUL"
     ) == 1
-    assert metrics.total(RESOLUTION_CHECKS, outcome="CONTRADICTED") == 1
+    assert metrics.total(RESOLUTION_CHECKS.name, outcome="CONTRADICTED") == 1
 
 
 async def test_a_callback_after_the_resolution_is_checked_at_once(
@@ -112,8 +112,8 @@ async def test_momo_agreeing_with_the_operator_is_recorded_without_discrepancy(
     assert (result.status, result.resolution_check, result.discrepancy) == (PaymentStatus.FAILED, ResolutionCheck.CONFIRMED, None)
     assert result.provider_answer is not None and result.provider_answer.reason == "APPROVAL_REJECTED"
     assert attributes.get(sa.DISCREPANCY) is None
-    assert metrics.total(RESOLUTION_DISCREPANCIES) == 0
-    assert metrics.total(RESOLUTION_CHECKS, outcome="CONFIRMED") == 1
+    assert metrics.total(RESOLUTION_DISCREPANCIES.name) == 0
+    assert metrics.total(RESOLUTION_CHECKS.name, outcome="CONFIRMED") == 1
 
 
 async def test_without_an_answer_the_run_ends_at_the_reconciliation_max_age(

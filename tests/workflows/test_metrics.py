@@ -21,7 +21,8 @@ from tests.workflows.cases import TIMING, rtp_input
 from tests.workflows.fakes import FakeOperation, workers
 from tests.workflows.metering import Metrics, metered_env
 from worker import WORKFLOWS
-from workflows import observability as m
+from momoflow import search_attributes as sa
+from momoflow.metrics import names as m
 from workflows.request_to_pay import RequestToPayWorkflow
 
 PENDING = ProviderStatus(status="PENDING")
@@ -49,15 +50,15 @@ async def test_started_finished_and_duration_by_use_case(metered: tuple[Workflow
     refusal = ApplicationError("HTTP 500 NOT_ALLOWED: not allowed", type="NOT_ALLOWED", non_retryable=True)
     await _run(env, task_queue, FakeOperation(submit_error=refusal))
 
-    assert metrics.total(m.STARTED, operation="request_to_pay") == 2
-    assert metrics.total(m.FINISHED, operation="request_to_pay", status="SUCCESSFUL", reason="none") == 1
-    assert metrics.total(m.FINISHED, operation="request_to_pay", status="FAILED", reason="NOT_ALLOWED") == 1
-    durations = {attrs["status"]: value for value, attrs in metrics.of(m.DURATION)}
+    assert metrics.total(m.OPERATIONS_STARTED.name, use_case="request_to_pay") == 2
+    assert metrics.total(m.OPERATIONS_FINISHED.name, use_case="request_to_pay", status="SUCCESSFUL", reason="none") == 1
+    assert metrics.total(m.OPERATIONS_FINISHED.name, use_case="request_to_pay", status="FAILED", reason="NOT_ALLOWED") == 1
+    durations = {attrs["status"]: value for value, attrs in metrics.of(m.OPERATION_DURATION.name)}
     # Start to final status, on the workflow's clock: several status checks apart.
     assert durations["SUCCESSFUL"] == pytest.approx((paid.history[-1].at - paid.history[0].at).total_seconds())
     assert durations["SUCCESSFUL"] > 5
     assert durations["FAILED"] < 5
-    assert metrics.total(m.BECAME_UNKNOWN) == 0
+    assert metrics.total(m.OPERATIONS_BECAME_UNKNOWN.name) == 0
 
 
 async def test_time_spent_unknown_is_measured_when_it_ends(metered: tuple[WorkflowEnvironment, Metrics], task_queue: str) -> None:
@@ -68,18 +69,23 @@ async def test_time_spent_unknown_is_measured_when_it_ends(metered: tuple[Workfl
             RequestToPayWorkflow.run, rtp_input(TIMING), id=f"rtp-{uuid.uuid4()}", task_queue=task_queue
         )
         await env.sleep(TIMING.deadline_s + 30)
-        assert metrics.total(m.BECAME_UNKNOWN, operation="request_to_pay") == 1
-        assert metrics.total(m.LEFT_UNKNOWN) == 0
+        assert metrics.total(m.OPERATIONS_BECAME_UNKNOWN.name, use_case="request_to_pay") == 1
+        # The UNKNOWN gauges' source: when it became UNKNOWN, in the same upsert as the status.
+        unknown: PaymentState = await handle.query(RequestToPayWorkflow.status)
+        attributes = (await handle.describe()).typed_search_attributes
+        assert attributes.get(sa.STATUS) == "UNKNOWN"
+        assert attributes.get(sa.UNKNOWN_SINCE) == unknown.history[-1].at
+        assert metrics.total(m.OPERATIONS_LEFT_UNKNOWN.name) == 0
         await env.sleep(1200)
         fake.statuses.append(SUCCESS)
         state: PaymentState = await handle.query(RequestToPayWorkflow.status)
         await handle.signal(PROVIDER_CALLBACK_SIGNAL, ProviderCallback(reference_id=state.reference_id))
         await handle.result()
 
-    assert metrics.total(m.LEFT_UNKNOWN, operation="request_to_pay", outcome="SUCCESSFUL") == 1
-    [(spent, _)] = metrics.of(m.UNKNOWN_DURATION)
+    assert metrics.total(m.OPERATIONS_LEFT_UNKNOWN.name, use_case="request_to_pay", outcome="SUCCESSFUL") == 1
+    [(spent, _)] = metrics.of(m.UNKNOWN_DURATION.name)
     assert 1200 <= spent <= 1300
-    assert metrics.total(m.FINISHED, status="SUCCESSFUL") == 1
+    assert metrics.total(m.OPERATIONS_FINISHED.name, status="SUCCESSFUL") == 1
 
 
 async def test_labels_carry_no_personal_or_per_payment_value(
@@ -87,7 +93,7 @@ async def test_labels_carry_no_personal_or_per_payment_value(
 ) -> None:
     env, metrics = metered
     state = await _run(env, task_queue, FakeOperation(statuses=[SUCCESS]))
-    values = [str(v) for name in (m.STARTED, m.FINISHED, m.DURATION) for _, attrs in metrics.of(name) for v in attrs.values()]
+    values = [str(v) for name in (m.OPERATIONS_STARTED.name, m.OPERATIONS_FINISHED.name, m.OPERATION_DURATION.name) for _, attrs in metrics.of(name) for v in attrs.values()]
     assert values
     for forbidden in ("46733123454", "ORDER-1", state.reference_id):
         assert not any(forbidden in value for value in values)
