@@ -17,12 +17,14 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from devstack import Stack, StackConfig
@@ -37,8 +39,17 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 RULES = ROOT / "deploy/prometheus/alerts.yml"
 DASHBOARD = ROOT / "deploy/grafana/dashboards/momoflow.json"
 PAYER = "46733999999"  # an ordinary payer: approves, MoMo calls back
-# Names that appear only when something goes wrong (or once the workflows record them).
-ONLY_ON_EVENTS = {"momoflow_momo_retry_after_seconds"} | {metric.exported for metric in names.ALL}
+SILENT_PAYER = "46733123453"  # never answers: the payment goes UNKNOWN at its deadline
+# Workflow-level names that appear only once something happened (UNKNOWN, a resolution, a retry wait).
+ONLY_ON_EVENTS = {"momoflow_momo_retry_after_seconds"} | {
+    metric.exported
+    for metric in (
+        names.OPERATIONS_LEFT_UNKNOWN,
+        names.UNKNOWN_DURATION,
+        names.RESOLUTION_CHECKS,
+        names.RESOLUTION_DISCREPANCIES,
+    )
+}
 
 
 # -- a stack, a Prometheus scraping it, one payment -------------------------------------------
@@ -48,7 +59,10 @@ ONLY_ON_EVENTS = {"momoflow_momo_retry_after_seconds"} | {metric.exported for me
 async def metered_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     # A Web UI port makes devstack start the codec server too, so all four kinds of process are scraped.
     config = StackConfig.ephemeral(
-        Path(tmp_path_factory.mktemp("stack")), sandbox_env=FAST_SANDBOX, ui_port=free_port()
+        Path(tmp_path_factory.mktemp("stack")),
+        sandbox_env=FAST_SANDBOX,
+        ui_port=free_port(),
+        worker_env={"METRICS_UNKNOWN_SCAN_INTERVAL_S": "1"},  # the UNKNOWN gauges, every second
     )
     running = await Stack(config).start()
     try:
@@ -135,6 +149,27 @@ async def payment(metered_stack: Stack, prometheus: str) -> PaymentState:
     return state
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def unknown_payment(metered_stack: Stack, prometheus: str) -> PaymentState:
+    """A payment MoMo never answers, UNKNOWN after a 2-second deadline (reconciliation goes on)."""
+    handle = await metered_stack.momoflow().request_to_pay(
+        {
+            "amount": "500",
+            "currency": "EUR",
+            "payer": {"party_id_type": "MSISDN", "party_id": SILENT_PAYER},
+            "external_id": f"METRICS-UNKNOWN-{uuid.uuid4().hex[:8]}",
+            "payer_message": "Order",
+            "payee_note": "Thanks",
+        },
+        timing=TIMING.model_copy(update={"deadline_s": 2, "callback_timeout_s": 1, "reconcile_initial_interval_s": 600}),
+    )
+    deadline = time.monotonic() + 30
+    while (state := await handle.status()).status is not PaymentStatus.UNKNOWN:
+        assert time.monotonic() < deadline, f"still {state.status} after 30 s"
+        await asyncio.sleep(0.5)
+    return state
+
+
 async def _query(http: httpx.AsyncClient, prometheus: str, expr: str) -> list[dict[str, Any]]:
     response = await http.get(f"{prometheus}/api/v1/query", params={"query": expr})
     body = response.json()
@@ -207,6 +242,54 @@ async def test_shipped_rules_evaluate_and_stay_quiet(metered_stack: Stack, prome
         assert [a["labels"]["alertname"] for a in alerts] == []
 
 
+async def test_prometheus_sees_an_unknown_payment_and_its_age(
+    metered_stack: Stack, prometheus: str, payment: PaymentState, unknown_payment: PaymentState
+) -> None:
+    became_unknown = unknown_payment.history[-1].at
+    async with httpx.AsyncClient(timeout=10) as http:
+        unknown = 'max by (use_case) (momoflow_operations_unknown{use_case="request_to_pay"})'
+        deadline = time.monotonic() + 30
+        while await _value_when(http, prometheus, unknown) < 1:
+            assert time.monotonic() < deadline, "the UNKNOWN payment was never counted"
+            await asyncio.sleep(0.5)
+        assert await _value_when(http, prometheus, unknown) == 1  # the successful payment is not
+        # No other payment use case has one; each is exported at zero.
+        assert await _value_when(http, prometheus, 'max(momoflow_operations_unknown{use_case="transfer"})') == 0
+        # Its age counts from MomoUnknownSince, not from its start: it grows, and stays
+        # below the time since it became UNKNOWN as Prometheus last saw it.
+        oldest = 'max by (use_case) (momoflow_operations_unknown_oldest_seconds{use_case="request_to_pay"})'
+        first = await _value_when(http, prometheus, oldest)
+        await asyncio.sleep(3)
+        later = await _value_when(http, prometheus, oldest)
+        assert 0 < first < later <= (datetime.now(timezone.utc) - became_unknown).total_seconds() + 1
+        assert later < (datetime.now(timezone.utc) - unknown_payment.history[0].at).total_seconds() - 1
+        # The counter of payments becoming UNKNOWN, exported under the name the rules use.
+        became = 'sum(momoflow_operations_became_unknown_total{use_case="request_to_pay"})'
+        assert await _value_when(http, prometheus, became) == 1
+        assert await _value_when(http, prometheus, "time() - max(momoflow_unknown_scan_last_success_timestamp_seconds)") < 10
+    # The page's expression, at a threshold this payment has passed (the shipped one is an hour).
+    async with httpx.AsyncClient(timeout=10) as http:
+        rule = _rule_expr("MomoflowPaymentUnknownTooLong").replace("> 3600", "> 1")
+        [series] = await _query(http, prometheus, rule)
+        assert series["metric"] == {"use_case": "request_to_pay"}
+        # And the shipped warning about payments becoming UNKNOWN fires, for this use case only.
+        deadline = time.monotonic() + 20
+        while True:
+            alerts = (await http.get(f"{prometheus}/api/v1/alerts")).json()["data"]["alerts"]
+            firing = {(a["labels"]["alertname"], a["labels"].get("use_case")) for a in alerts}
+            if ("MomoflowPaymentsBecomingUnknown", "request_to_pay") in firing:
+                break
+            assert time.monotonic() < deadline, f"not firing: {firing}"
+            await asyncio.sleep(0.5)
+        assert {name for name, _ in firing} == {"MomoflowPaymentsBecomingUnknown"}  # not the hour-long page
+
+
+def _rule_expr(alert: str) -> str:
+    groups = yaml.safe_load(RULES.read_text())["groups"]
+    [expr] = [rule["expr"] for group in groups for rule in group["rules"] if rule.get("alert") == alert]
+    return str(expr)
+
+
 def _metric_names(text: str) -> set[str]:
     return set(re.findall(r"\b((?:momoflow|temporal)_[a-z_]+)\b", text))
 
@@ -216,7 +299,7 @@ def _base(name: str) -> str:
 
 
 async def test_every_name_in_rules_and_dashboard_is_exported(
-    metered_stack: Stack, prometheus: str, payment: PaymentState
+    metered_stack: Stack, prometheus: str, payment: PaymentState, unknown_payment: PaymentState
 ) -> None:
     dashboard = json.loads(DASHBOARD.read_text())
     exprs = [t["expr"] for panel in dashboard["panels"] for t in panel.get("targets", [])]
