@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from momoflow.logging import get_logger
-from sandbox.api import accounts, collection, deposit, disbursement, provisioning, refund, remittance, tokens
+from sandbox.api import accounts, collection, deposit, disbursement, provisioning, refund, remittance, tokens, withdrawals
 from sandbox.api.error_bodies import ApiError, platform_error
 from sandbox.controls import control_api, customer_api
 from sandbox.instance import SandboxState
@@ -78,6 +78,7 @@ def create_app(
             *provisioning.routes,
             *tokens.routes,
             *collection.routes,
+            *withdrawals.routes,
             *disbursement.routes,
             *deposit.routes,
             *remittance.routes,

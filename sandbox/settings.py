@@ -95,6 +95,10 @@ class SandboxSettings(BaseSettings):
     approval_timeout_s: float = Field(default=300.0, gt=0)
     # How long an invoice cancellation (DELETE) takes to succeed or fail.
     cancel_delay_s: float = Field(default=0.5, ge=0)
+    # A SUCCESSFUL request-to-pay takes delivery notifications for this long (then 410), and
+    # answers 429 to a note sent sooner than this after the last accepted one (MTN gives neither).
+    delivery_notification_window_s: float = Field(default=86400.0, gt=0)
+    delivery_notification_interval_s: float = Field(default=5.0, ge=0)
     # Every API user's accounts open with these EUR balances.
     collection_opening_balance: Decimal = Field(default=Decimal("0"), ge=0, allow_inf_nan=False)
     disbursement_opening_balance: Decimal = Field(default=Decimal("1000000"), ge=0, allow_inf_nan=False)

@@ -32,7 +32,7 @@ from sandbox.api.gateway import require_bearer, require_product_key, require_tar
 from sandbox.api.input_checks import is_uuid4, require_matching_callback_host, require_reference_id
 from sandbox.instance import SandboxState
 from sandbox.settings import Product
-from sandbox.world.operations import Operation
+from sandbox.world.operations import Operation, RequestToWithdraw
 from sandbox.world.store import ApiUser, IssuedToken
 
 T = TypeVar("T")
@@ -121,6 +121,9 @@ def owned_operation(
     state.settle()
     operation = state.store.operation(reference_id)
     if operation is None or not isinstance(operation, kinds) or not operation.owned_by(token.api_user_id):
+        raise not_found()
+    # A withdrawal lives as a request-to-pay subclass, yet is its own resource: found only as itself.
+    if isinstance(operation, RequestToWithdraw) and not any(issubclass(kind, RequestToWithdraw) for kind in kinds):
         raise not_found()
     return operation
 

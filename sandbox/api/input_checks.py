@@ -227,3 +227,34 @@ def parse_invoice_cancellation(raw: bytes) -> str:
 def parse_customer_payment(raw: bytes) -> str:
     """The customer side's ``{"payer": "<partyId>"}``; returns the paying customer's id."""
     return required_string(parse_json_object(raw), "payer").strip()
+
+
+_LANGUAGE: Final = re.compile(r"^[A-Za-z]{2,3}$")
+
+
+def parse_delivery_notification(message_header: str | None, language_header: str | None, raw: bytes) -> tuple[str, str | None]:
+    """The ``notificationMessage`` header (required, like MTN's spec says) and ``Language`` (ISO 639-1 or -3).
+
+    The JSON body ``{"notificationMessage": "..."}`` that MTN's SDKs also send is
+    optional; when present it must be a readable note too. The header is what is sent.
+    """
+    if message_header is None or not message_header.strip():
+        raise bad_request("Header notificationMessage is missing.")
+    _check_notification(message_header, "Header notificationMessage")
+    if raw.strip():
+        body = parse_json_object(raw)
+        in_body = optional_string(body, "notificationMessage")
+        if in_body is not None:
+            _check_notification(in_body, "Field notificationMessage")
+    language = (language_header or "").strip() or None
+    if language is not None and not _LANGUAGE.match(language):
+        raise bad_request("Header Language must be an ISO 639-1 or ISO 639-3 language code such as 'en'.")
+    return message_header, language
+
+
+def _check_notification(value: str, name: str) -> None:
+    if len(value) > MAX_NOTE_LENGTH:
+        raise bad_request(f"{name} must be at most {MAX_NOTE_LENGTH} characters.")
+    bad = sorted({ch for ch in value if ch in FORBIDDEN_NOTE_CHARACTERS})
+    if bad:
+        raise bad_request(f"{name} contains unsupported characters: {' '.join(bad)}")

@@ -31,6 +31,8 @@ class SandboxStats:
     # Answered (200) status GETs per reference id: request-to-pay, transfer, pre-approval, invoice.
     status_gets: Counter[str] = field(default_factory=Counter)
     status_rate_limited: int = 0
+    # Accepted delivery notifications per request-to-pay reference id.
+    delivery_notifications: Counter[str] = field(default_factory=Counter)
     callbacks: CallbackCounts = field(default_factory=CallbackCounts)
     faults_injected: int = 0
 
@@ -42,6 +44,7 @@ class SandboxStats:
             "posts_rejected_duplicate": dict(self.posts_rejected_duplicate),
             "status_gets": dict(self.status_gets),
             "status_rate_limited": self.status_rate_limited,
+            "delivery_notifications": dict(self.delivery_notifications),
             "callbacks": {
                 "sent": self.callbacks.sent,
                 "failed": self.callbacks.failed,

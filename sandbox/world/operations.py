@@ -132,6 +132,29 @@ class RequestToPay(Operation):
     request: TransactionInput
     pending_from: float  # CREATED before this instant (the "Delayed" test number), PENDING after
     financial_transaction_id: str  # shown only once SUCCESSFUL
+    # Delivery notifications sent to the payer of a SUCCESSFUL request-to-pay, oldest first.
+    notes: list[str] = field(default_factory=list)
+    notified_at: float | None = None  # when the last one was accepted
+
+
+@dataclass(eq=False, kw_only=True)
+class RequestToWithdraw(RequestToPay):
+    """A withdrawal (cash-out) from the payer: a request-to-pay in all but its endpoints.
+
+    Status lookups compare kinds exactly, so a withdrawal is never found under
+    ``/requesttopay`` nor a request-to-pay under ``/requesttowithdraw``.
+    """
+
+    kind: ClassVar[str] = "requesttowithdraw"
+    callback_method: ClassVar[CallbackMethod] = "POST"
+
+
+@dataclass(eq=False, kw_only=True)
+class RequestToWithdrawV2(RequestToWithdraw):
+    """Created through ``/v2_0/requesttowithdraw``: the same withdrawal, its callback sent with PUT."""
+
+    kind: ClassVar[str] = "requesttowithdraw-v2"
+    callback_method: ClassVar[CallbackMethod] = "PUT"
 
 
 @dataclass(eq=False, kw_only=True)

@@ -40,6 +40,8 @@ from sandbox.world.operations import (
     Refund,
     RefundV2,
     RequestToPay,
+    RequestToWithdraw,
+    RequestToWithdrawV2,
     Transfer,
 )
 from sandbox.world.pre_approval import plan_pre_approval
@@ -55,10 +57,21 @@ VERSION = 1
 KINDS: dict[str, type[Operation]] = {
     cls.kind: cls
     for cls in (
-        RequestToPay, Transfer, PreApproval, Invoice, InvoiceCancellation, Deposit, DepositV2, RemittanceTransfer, Refund, RefundV2
+        RequestToPay,
+        RequestToWithdraw,
+        RequestToWithdrawV2,
+        Transfer,
+        PreApproval,
+        Invoice,
+        InvoiceCancellation,
+        Deposit,
+        DepositV2,
+        RemittanceTransfer,
+        Refund,
+        RefundV2,
     )
 }
-INSTANTS = frozenset({"created_at", "finished_at", "pending_from", "cancelled_at", "expires_at"})
+INSTANTS = frozenset({"created_at", "finished_at", "pending_from", "cancelled_at", "expires_at", "notified_at"})
 
 
 def _dump(value: Any) -> Any:

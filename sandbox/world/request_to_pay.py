@@ -24,14 +24,19 @@ TIMED_OUT = "COULD_NOT_PERFORM_TRANSACTION"
 
 
 def start_request_to_pay(
-    life: Lifecycle, reference_id: str, api_user_id: str, request: TransactionInput, callback_url: str | None
+    life: Lifecycle,
+    reference_id: str,
+    api_user_id: str,
+    request: TransactionInput,
+    callback_url: str | None,
+    kind: type[RequestToPay] = RequestToPay,
 ) -> RequestToPay:
-    """Store the payment and plan its outcome."""
+    """Store the payment (or a withdrawal, which ``kind`` names) and plan its outcome."""
     settings = life.settings
     now = life.now()
     scenario = request_to_pay_scenario(request.party.party_id_type, request.party.party_id)
     timeline = Timeline.plan(scenario, now, settings.approval_delay_s, settings.delayed_approval_s)
-    payment = RequestToPay(
+    payment = kind(
         reference_id=reference_id,
         api_user_id=api_user_id,
         created_at=now,
@@ -41,13 +46,15 @@ def start_request_to_pay(
         financial_transaction_id=new_numeric_id(),
     )
     life.store.add_operation(payment)
-    if scenario is SUCCESS and active_pre_approval(life.store, api_user_id, request.party, now) is not None:
+    # A pre-approval lets the partner debit without asking; MTN says nothing of withdrawals.
+    if kind is RequestToPay and scenario is SUCCESS and active_pre_approval(life.store, api_user_id, request.party, now) is not None:
         plan = "PreApproved"  # "the partner can debit the customer account without authorization"
         _conclude_payment(life, payment, True, now)
     else:
         plan = plan_request_to_pay(life, payment)
     log.info(
         "request_to_pay_accepted",
+        kind=kind.kind,
         reference_id=reference_id,
         api_user_id=api_user_id,
         amount=format_amount(request.amount),

@@ -258,6 +258,8 @@ PATHS = {
     "remittance-transfer": ("remittance", "/remittance/v1_0/transfer"),
     "preapproval": ("collection", "/collection/v2_0/preapproval"),
     "invoice": ("collection", "/collection/v2_0/invoice"),
+    # Withdrawals are read under v1 whichever version created them.
+    "requesttowithdraw": ("collection", "/collection/v1_0/requesttowithdraw"),
 }
 
 

@@ -17,6 +17,7 @@ async def test_stats_start_at_zero(sim):
         "posts_rejected_duplicate": {},
         "status_gets": {},
         "status_rate_limited": 0,
+        "delivery_notifications": {},
         "callbacks": {"sent": 0, "failed": 0, "dropped": 0, "duplicated": 0},
         "faults_injected": 0,
         "balances": {},
