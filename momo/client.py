@@ -12,7 +12,7 @@ import contextlib
 import time
 from urllib.parse import quote
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from opentelemetry import trace
@@ -28,6 +28,7 @@ from momo.errors import (
 )
 from momo.models import (
     AccessToken,
+    DeliveryNotification,
     Balance,
     BasicUserInfo,
     BooleanResult,
@@ -48,6 +49,8 @@ from momo.tokens import TokenCache
 USER_AGENT = "momoflow/0.1"
 # The refund endpoints MTN publishes; they differ only in the callback's method (v1 POST, v2 PUT).
 REFUND_VERSIONS = ("v1", "v2")
+WithdrawVersion = Literal["v1_0", "v2_0"]
+WITHDRAW_VERSIONS: tuple[WithdrawVersion, ...] = ("v1_0", "v2_0")
 _LIST_OF_PREAPPROVALS = TypeAdapter(list[PreApprovalDetails])
 # Resolves to the process's tracer provider when one is installed (momoflow.tracing); a no-op until then.
 _TRACER = trace.get_tracer("momo.client")
@@ -232,6 +235,36 @@ class CollectionClient(MomoHttp):
 
     async def get_request_to_pay(self, reference_id: str) -> RequestToPayResult:
         return _parse(RequestToPayResult, await self.request("GET", f"/v1_0/requesttopay/{reference_id}"))
+
+    async def request_to_withdraw(
+        self, reference_id: str, body: RequestToPay, callback_url: str | None = None, *, version: WithdrawVersion = "v1_0"
+    ) -> None:
+        """POST a request to withdraw (cash-out), RequestToPay-shaped. v1 and v2 differ only in
+        how MoMo calls back: POST for v1, PUT for v2. The status is read under v1 either way."""
+        if version not in WITHDRAW_VERSIONS:
+            raise ValueError(f"version must be one of {', '.join(WITHDRAW_VERSIONS)}, got {version!r}")
+        await self._create("POST", f"/{version}/requesttowithdraw", reference_id, body.to_wire(), callback_url)
+
+    async def get_request_to_withdraw(self, reference_id: str) -> RequestToPayResult:
+        return _parse(RequestToPayResult, await self.request("GET", f"/v1_0/requesttowithdraw/{reference_id}"))
+
+    async def notify_delivery(self, reference_id: str, message: str, language: str | None = None) -> None:
+        """POST a delivery notification for a completed request to pay (200, or an exception).
+
+        MTN requires the note in the ``notificationMessage`` header (so it must be plain
+        text an HTTP header can carry) and its SDKs send it in the body too; ``Language``
+        picks the notification template. 409 (not completed) arrives as MomoConflictError,
+        410 (expired) as MomoBusinessError with status 410, 429 as MomoTransientError.
+        """
+        headers = {"notificationMessage": message}
+        if language:
+            headers["Language"] = language
+        await self.request(
+            "POST",
+            f"/v1_0/requesttopay/{reference_id}/deliverynotification",
+            json=DeliveryNotification(notification_message=message).to_wire(),
+            headers=headers,
+        )
 
     async def create_preapproval(self, reference_id: str, body: PreApproval, callback_url: str | None = None) -> None:
         await self._create("POST", "/v2_0/preapproval", reference_id, body.to_wire(), callback_url)

@@ -63,6 +63,15 @@ class RequestToPay(_Wire):
         return self.model_dump(mode="json", by_alias=True)
 
 
+class DeliveryNotification(_Wire):
+    """Body of ``POST /collection/v1_0/requesttopay/{id}/deliverynotification`` (also sent as a header)."""
+
+    notification_message: str = Field(alias="notificationMessage")
+
+    def to_wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
 class RequestToPayResult(_Wire):
     """``GET /collection/v1_0/requesttopay/{id}``, and the callback body.
 

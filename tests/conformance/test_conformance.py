@@ -8,6 +8,7 @@ response must too (the sandbox answers as MTN documents).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -17,7 +18,7 @@ import pytest
 import pytest_asyncio
 
 from momo.client import CollectionClient, DisbursementClient, MomoCredentials, RemittanceClient
-from momo.errors import MomoConflictError, MomoNotFoundError
+from momo.errors import MomoBusinessError, MomoConflictError, MomoNotFoundError, MomoTransientError
 from momo.models import CreateInvoice, Party, PartyIdType, PreApproval, Refund, RequestToPay, Transfer
 from momo.provisioning import SandboxProvisioning
 from sandbox import SandboxSettings, create_app
@@ -25,6 +26,7 @@ from tests.conformance.corrections import CORRECTIONS, corrected, load
 from tests.conformance.recording import Exchange, RecordingTransport, problems
 
 HOST = "http://sandbox.test"
+NOTE_WINDOW_S = 0.3
 KEYS = {
     "collection": "conformance-collection-key",
     "disbursement": "conformance-disbursement-key",
@@ -49,6 +51,7 @@ async def tour() -> AsyncIterator[list[Exchange]]:
         collection_subscription_key=KEYS["collection"],
         disbursement_subscription_key=KEYS["disbursement"],
         remittance_subscription_key=KEYS["remittance"],
+        delivery_notification_window_s=NOTE_WINDOW_S,
     )
     app = create_app(settings)
     recorder = RecordingTransport(httpx.ASGITransport(app=app))
@@ -74,6 +77,29 @@ async def tour() -> AsyncIterator[list[Exchange]]:
         await collection.get_request_to_pay(ref)
         with pytest.raises(MomoNotFoundError):
             await collection.get_request_to_pay(str(uuid.uuid4()))
+
+        # Withdrawals under both versions (one status endpoint), and notes on a paid request to pay.
+        withdrawal, withdrawal_v2 = str(uuid.uuid4()), str(uuid.uuid4())
+        await collection.request_to_withdraw(withdrawal, body, "http://callbacks.test/callbacks/w")
+        await collection.request_to_withdraw(withdrawal_v2, body, "http://callbacks.test/callbacks/w", version="v2_0")
+        with pytest.raises(MomoConflictError):
+            await collection.request_to_withdraw(withdrawal, body, version="v2_0")
+        await collection.get_request_to_withdraw(withdrawal_v2)
+        with pytest.raises(MomoNotFoundError):
+            await collection.get_request_to_withdraw(ref)
+        paid = str(uuid.uuid4())
+        await collection.request_to_pay(paid, body.model_copy(update={"payer": Party(party_id_type=PartyIdType.MSISDN, party_id="46733000004")}))
+        await collection.notify_delivery(paid, "Receipt 7 for order 1", "en")
+        with pytest.raises(MomoTransientError):  # 429: a second note too soon after the first
+            await collection.notify_delivery(paid, "Receipt 7 again")
+        with pytest.raises(MomoConflictError):  # 409: the request to pay did not succeed
+            await collection.notify_delivery(ref, "Receipt")
+        with pytest.raises(MomoNotFoundError):
+            await collection.notify_delivery(str(uuid.uuid4()), "Receipt")
+        await asyncio.sleep(NOTE_WINDOW_S)
+        with pytest.raises(MomoBusinessError) as gone:  # 410: the window for notes has passed
+            await collection.notify_delivery(paid, "Receipt")
+        assert gone.value.status_code == 410
 
         payer = Party(party_id_type=PartyIdType.MSISDN, party_id="46733000004")
         approval = str(uuid.uuid4())
@@ -186,6 +212,16 @@ async def test_tour_covers_every_endpoint_momoflow_uses(tour: list[Exchange]) ->
         ("POST", "/collection/v1_0/requesttopay", 409),
         ("GET", "/collection/v1_0/requesttopay/{id}", 200),
         ("GET", "/collection/v1_0/requesttopay/{id}", 404),
+        ("POST", "/collection/v1_0/requesttowithdraw", 202),
+        ("POST", "/collection/v2_0/requesttowithdraw", 202),
+        ("POST", "/collection/v2_0/requesttowithdraw", 409),
+        ("GET", "/collection/v1_0/requesttowithdraw/{id}", 200),
+        ("GET", "/collection/v1_0/requesttowithdraw/{id}", 404),
+        ("POST", "/collection/v1_0/requesttopay/{id}/deliverynotification", 200),
+        ("POST", "/collection/v1_0/requesttopay/{id}/deliverynotification", 404),
+        ("POST", "/collection/v1_0/requesttopay/{id}/deliverynotification", 409),
+        ("POST", "/collection/v1_0/requesttopay/{id}/deliverynotification", 410),
+        ("POST", "/collection/v1_0/requesttopay/{id}/deliverynotification", 429),
         ("POST", "/collection/v2_0/preapproval", 202),
         ("GET", "/collection/v2_0/preapproval/{id}", 200),
         ("GET", "/collection/v1_0/preapprovals/msisdn/46733000004", 200),
