@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from momoflow.models import Money, Party, PaymentTiming
-from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, TransferRequest
+from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, RequestToWithdrawRequest, TransferRequest
 from momoflow.payouts import DepositRequest, RemittanceTransferRequest
 from momoflow.refunds import RefundRequest
 from momoflow.validation import INVALID_REQUEST, Problem  # noqa: F401 (INVALID_REQUEST is part of the contract)
@@ -63,6 +63,9 @@ class WorkflowType:
     # Give money of a successful payment back; each payment's refunds reserve on its ledger.
     REFUND = "Refund"
     REFUND_LEDGER = "RefundLedger"
+    REQUEST_TO_WITHDRAW = "RequestToWithdraw"
+    # A note to the payer of a SUCCESSFUL Request to Pay.
+    DELIVERY_NOTIFICATION = "DeliveryNotification"
 
 
 class IdPrefix:
@@ -93,6 +96,9 @@ class IdPrefix:
 
 def refund_ledger_id(original_workflow_id: str) -> str:
     return f"{IdPrefix.REFUND_LEDGER}-{original_workflow_id}"
+    REQUEST_TO_WITHDRAW = "withdraw"
+    # ``notify-<Request to Pay workflow id>-<note key>``: one note per key and payment, sent once.
+    DELIVERY_NOTIFICATION = "notify"
 
 
 # What each workflow type takes and returns, and which products it runs on, is in the use-case
@@ -140,6 +146,11 @@ INVOICE_CANCELLATION = Steps(
     submit="collection.submit_invoice_cancellation",
     get_status=INVOICE.get_status,
     await_final=INVOICE.await_final,
+)
+REQUEST_TO_WITHDRAW = Steps(
+    submit="collection.submit_request_to_withdraw",
+    get_status="collection.get_request_to_withdraw_status",
+    await_final="collection.await_final_request_to_withdraw",
 )
 TRANSFER = Steps(
     submit="disbursement.submit_transfer",
@@ -200,12 +211,22 @@ def balance(product: str) -> str:
     return f"{product}.get_balance"
 
 
+# Delivery notification: read the payment's outcome from Temporal, then POST the note to MoMo.
+PAYMENT_OUTCOME = "momoflow.payment_outcome"
+NOTIFY_DELIVERY = "collection.notify_delivery"
+
+
 # -- activity payloads ---------------------------------------------------------------------
 
 
 class SubmitRequestToPay(BaseModel):
     reference_id: str
     request: RequestToPayRequest
+
+
+class SubmitRequestToWithdraw(BaseModel):
+    reference_id: str
+    request: RequestToWithdrawRequest
 
 
 class SubmitTransfer(BaseModel):
@@ -303,6 +324,36 @@ class PreApprovalListing(BaseModel):
 
 class PreApprovalCancellation(BaseModel):
     pre_approval_id: str
+
+
+class PaymentLookup(BaseModel):
+    workflow_id: str
+
+
+class PaymentOutcome(BaseModel):
+    """What Temporal knows of a payment workflow: its type, its run's status and its state."""
+
+    found: bool
+    workflow_type: str | None = None
+    run_status: str | None = None  # RUNNING, COMPLETED, FAILED, TERMINATED, …
+    state: PaymentState | None = None
+
+
+class DeliveryNote(BaseModel):
+    reference_id: str  # the Request to Pay's X-Reference-Id
+    message: str
+    language: str | None = None
+
+
+class DeliveryNotificationResult(BaseModel):
+    """A note MoMo accepted for delivery to the payer of a SUCCESSFUL Request to Pay."""
+
+    payment_workflow_id: str
+    reference_id: str
+    financial_transaction_id: str | None = None
+    message: str
+    language: str | None = None
+    sent_at: datetime
 
 
 class AdmissionCheck(BaseModel):

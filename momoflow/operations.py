@@ -135,6 +135,13 @@ class RequestToPayRequest(_TransactionRequest):
         problems.run(_no_number_in, self.external_id, self.payer, "payer")
 
 
+class RequestToWithdrawRequest(RequestToPayRequest):
+    """Cash ``amount`` ``currency`` out of ``payer``'s wallet, once the payer authorises it.
+
+    MoMo takes a request-to-pay body; the rules are the same.
+    """
+
+
 class TransferRequest(_TransactionRequest):
     """Pay ``amount`` ``currency`` out to ``payee``, optionally after checking payee and balance."""
 
@@ -246,6 +253,62 @@ class CancelPreApprovalRequest(_WorkflowInput, _Request):
         problems.run(check_uuid, self.pre_approval_id, "pre_approval_id")
 
 
+NOTIFICATION_MAX = 160
+# A workflow id holds the payment's own id and the note key: keep both readable and bounded.
+NOTE_KEY_MAX = 64
+
+
+def check_notification_message(message: str) -> None:
+    """MoMo takes the note in an HTTP header: plain printable ASCII, at most 160 characters."""
+    if not message.strip():
+        raise ValueError("message: must not be empty")
+    if len(message) > NOTIFICATION_MAX:
+        raise ValueError(f"message: at most {NOTIFICATION_MAX} characters, got {len(message)}")
+    not_ascii = sorted({ch for ch in message if not " " <= ch <= "~"})
+    if not_ascii:
+        shown = ", ".join(repr(ch) for ch in not_ascii)
+        raise ValueError(f"message: MoMo takes it in an HTTP header, so only printable ASCII; found {shown}")
+    check_text("message", message)
+
+
+def _check_language(language: str) -> None:
+    if not (2 <= len(language) <= 3 and language.isascii() and language.isalpha()):
+        raise ValueError(f"language: an ISO 639-1 or 639-3 code such as 'en', got {language!r}")
+
+
+def _check_payment_workflow_id(workflow_id: str, prefix: str) -> None:
+    if not workflow_id.startswith(f"{prefix}-") or len(workflow_id) <= len(prefix) + 1:
+        raise ValueError(
+            f"payment_workflow_id: only a Request to Pay takes a delivery notification; "
+            f"its workflow id starts with '{prefix}-', got {workflow_id!r}"
+        )
+
+
+def check_note_key(note_key: str) -> None:
+    if not note_key or len(note_key) > NOTE_KEY_MAX:
+        raise ValueError(f"note_key: 1 to {NOTE_KEY_MAX} characters, got {len(note_key)}")
+    if not all(ch.isascii() and (ch.isalnum() or ch in "-_.:") for ch in note_key):
+        raise ValueError("note_key: only letters, digits and - _ . : are allowed")
+
+
+class DeliveryNotificationInput(_WorkflowInput, _Request):
+    """Send the payer of a SUCCESSFUL Request to Pay a note (a receipt number, say).
+
+    The payment is named by its workflow id (``rtp-<key>``); the workflow reads its
+    final state itself, so no caller can notify about a payment that did not succeed.
+    """
+
+    payment_workflow_id: str
+    message: str
+    language: str | None = None
+
+    def _rules(self, problems: Problems) -> None:
+        problems.run(_check_payment_workflow_id, self.payment_workflow_id, "rtp")
+        problems.run(check_notification_message, self.message)
+        if self.language is not None:
+            problems.run(_check_language, self.language)
+
+
 # -- workflow inputs of asynchronous operations: a request plus timing overrides -------------
 
 
@@ -281,6 +344,10 @@ class PatternInput(_WorkflowInput):
 
 class RequestToPayInput(PatternInput):
     request: RequestToPayRequest
+
+
+class RequestToWithdrawInput(PatternInput):
+    request: RequestToWithdrawRequest
 
 
 class TransferInput(PatternInput):

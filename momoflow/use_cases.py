@@ -31,6 +31,7 @@ from momoflow import contract
 from momoflow.contract import (
     AccountBalance,
     AccountHolder,
+    DeliveryNotificationResult,
     IdPrefix,
     PreApprovalEntry,
     Steps,
@@ -46,6 +47,7 @@ from momoflow.operations import (
     CancelInvoiceInput,
     CancelInvoiceRequest,
     CancelPreApprovalRequest,
+    DeliveryNotificationInput,
     InvoiceInput,
     InvoiceRequest,
     PreApprovalInput,
@@ -53,6 +55,8 @@ from momoflow.operations import (
     PreApprovalRequest,
     RequestToPayInput,
     RequestToPayRequest,
+    RequestToWithdrawInput,
+    RequestToWithdrawRequest,
     TransferInput,
     TransferRequest,
 )
@@ -328,6 +332,38 @@ REMITTANCE_TRANSFER = UseCase(
     request_model=RemittanceTransferRequest,
     key_field="external_id",
 )
+REQUEST_TO_WITHDRAW = UseCase(
+    name="request_to_withdraw",
+    kind=Kind.PAYMENT,
+    workflow_type=WorkflowType.REQUEST_TO_WITHDRAW,
+    id_prefix=IdPrefix.REQUEST_TO_WITHDRAW,
+    input_model=RequestToWithdrawInput,
+    result_model=PaymentState,
+    activities=_payment_activities(Product.COLLECTION, contract.REQUEST_TO_WITHDRAW),
+    cli_command=("request-to-withdraw",),
+    facade_method="request_to_withdraw",
+    product=Product.COLLECTION,
+    steps=contract.REQUEST_TO_WITHDRAW,
+    request_model=RequestToWithdrawRequest,
+    key_field="external_id",
+)
+DELIVERY_NOTIFICATION = UseCase(
+    name="delivery_notification",
+    kind=Kind.LOOKUP,
+    workflow_type=WorkflowType.DELIVERY_NOTIFICATION,
+    id_prefix=IdPrefix.DELIVERY_NOTIFICATION,
+    input_model=DeliveryNotificationInput,
+    result_model=DeliveryNotificationResult,
+    # It reads the payment's state from Temporal (the worker's own activity), then POSTs the note.
+    activities={Product.COLLECTION: (contract.NOTIFY_DELIVERY,)},
+    worker_activities=(contract.PAYMENT_OUTCOME,),
+    cli_command=("notify-delivery",),
+    facade_method="notify_delivery",
+    product=Product.COLLECTION,
+    id_key=(
+        "`<Request to Pay workflow id>-<note key>` (start it like a payment: the same key never sends a second note)"
+    ),
+)
 
 REFUND = UseCase(
     name="refund",
@@ -407,6 +443,8 @@ USE_CASES: tuple[UseCase, ...] = (
     REMITTANCE_TRANSFER,
     REFUND,
     REFUND_LEDGER,
+    REQUEST_TO_WITHDRAW,
+    DELIVERY_NOTIFICATION,
 )
 BY_NAME: dict[str, UseCase] = {use_case.name: use_case for use_case in USE_CASES}
 BY_WORKFLOW_TYPE: dict[str, UseCase] = {use_case.workflow_type: use_case for use_case in USE_CASES}

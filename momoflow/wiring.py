@@ -19,10 +19,13 @@ from temporalio.exceptions import ApplicationError
 from momoflow import use_cases
 from activities.accounts import account_activities
 from activities.collection import CollectionActivities
+from activities.delivery_notification import DeliveryNotificationActivities
 from activities.disbursement import DisbursementActivities
 from activities.payouts import DepositActivities, RemittanceActivities
+from activities.delivery_notification import PaymentOutcomeActivities
 from activities.refunds import LedgerActivities, RefundActivities
 from activities.subscriptions import SubscriptionActivities
+from activities.withdrawals import WithdrawActivities
 from momo.client import CollectionClient, DisbursementClient, MomoCredentials, RemittanceClient
 from momo.tokens import TokenCache
 from momoflow.callback_tokens import CallbackSigner
@@ -88,7 +91,11 @@ def build_activities(
             options: dict[str, Any] = {"target_environment": momo.target_environment, "tokens": tokens}
             if product is Product.COLLECTION:
                 client: Any = CollectionClient(http, momo.base_url, creds, **options)
-                operations: list[Any] = [CollectionActivities(client, signer, callbacks.public_url)]
+                operations: list[Any] = [
+                    CollectionActivities(client, signer, callbacks.public_url),
+                    WithdrawActivities(client, signer, callbacks.public_url),
+                    DeliveryNotificationActivities(client),
+                ]
             elif product is Product.DISBURSEMENT:
                 client = DisbursementClient(http, momo.base_url, creds, **options)
                 operations = [
@@ -116,6 +123,11 @@ def worker_activities(client: Any, task_queue: str) -> list[Any]:
     """Activities the worker serves on its own Temporal client, on no MoMo product's credentials.
 
     ``UseCase.worker_activities`` names them (subscriptions start and follow debits; refunds
-    claim on a payment's ledger, which reads the payment).
+    claim on a payment's ledger, which reads the payment; a delivery notification reads the
+    payment's outcome).
     """
-    return [*SubscriptionActivities(client, task_queue).all(), *LedgerActivities(client, task_queue).all()]
+    return [
+        *SubscriptionActivities(client, task_queue).all(),
+        *LedgerActivities(client, task_queue).all(),
+        *PaymentOutcomeActivities(client).all(),
+    ]

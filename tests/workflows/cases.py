@@ -21,6 +21,8 @@ from momoflow.operations import (
     PreApprovalRequest,
     RequestToPayInput,
     RequestToPayRequest,
+    RequestToWithdrawInput,
+    RequestToWithdrawRequest,
     TransferInput,
     TransferRequest,
 )
@@ -64,6 +66,11 @@ class Case:
 def rtp_input(timing: PaymentTiming) -> RequestToPayInput:
     request = RequestToPayRequest(amount=Decimal("500"), currency="EUR", payer=PAYER, external_id="ORDER-1")
     return RequestToPayInput(request=request, timing=timing)
+
+
+def withdraw_input(timing: PaymentTiming) -> RequestToWithdrawInput:
+    request = RequestToWithdrawRequest(amount=Decimal("40"), currency="EUR", payer=PAYER, external_id="CASHOUT-1")
+    return RequestToWithdrawInput(request=request, timing=timing)
 
 
 def transfer_input(timing: PaymentTiming, **checks: bool) -> TransferInput:
@@ -117,5 +124,6 @@ INPUTS: dict[str, Callable[[PaymentTiming], BaseModel]] = {
     use_cases.DEPOSIT.name: deposit_input,
     use_cases.REMITTANCE_TRANSFER.name: remittance_transfer_input,
     use_cases.REFUND.name: refund_input,
+    use_cases.REQUEST_TO_WITHDRAW.name: withdraw_input,
 }
 CASES = [Case(use_case, INPUTS[use_case.name]) for use_case in use_cases.PAYMENTS if use_case.name in INPUTS]
