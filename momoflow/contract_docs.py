@@ -174,6 +174,10 @@ Set by the asynchronous workflows (register them on your namespace); never a pho
   `CancelPreApproval`) fail with MoMo's code as the type (e.g. {business}, `RESOURCE_NOT_FOUND`,
   `BAD_REQUEST`), `NOT_CONFIGURED` when the worker has no credentials for the product, and
   `UNAVAILABLE` when MoMo could not be reached within two minutes.
+- `DeliveryNotification` (non-retryable): `PAYMENT_NOT_FOUND` (no such workflow),
+  `NOT_A_REQUEST_TO_PAY`, `PAYMENT_NOT_SUCCESSFUL` (the message names the payment's state),
+  MoMo's `NOT_COMPLETED` (HTTP 409), `NOTIFICATION_EXPIRED` (HTTP 410), `RESOURCE_NOT_FOUND`,
+  `BAD_REQUEST`, and as the lookups `NOT_CONFIGURED` / `UNAVAILABLE` (429 and 5xx are retried first).
 
 **Payment outcomes** (asynchronous operations complete normally with a `PaymentState`):
 `status` is `SUCCESSFUL`, `FAILED` or `UNKNOWN` (MoMo never gave a final answer by the
