@@ -22,9 +22,12 @@ from temporalio.service import RPCError, RPCStatusCode
 from momo.models import PartyIdType
 from momoflow.masking import mask_msisdn
 from momoflow import use_cases
-from momoflow.contract import STATUS_QUERY
+from momoflow.contract import STATUS_QUERY, IdPrefix
 from momoflow.models import PaymentState, Product
 from momoflow.operations import (
+    DeliveryNotificationInput,
+    RequestToWithdrawRequest,
+    check_note_key,
     CancelInvoiceRequest,
     InvoiceRequest,
     PreApprovalRequest,
@@ -48,7 +51,8 @@ from starter.exits import (
     exit_code_for,
     explain,
 )
-from starter.facade import Momoflow, PaymentHandle, StartError, parse
+from starter.facade import Momoflow, OperationFailed, PaymentHandle, StartError, parse
+from workflows.delivery_notification import PAYMENT_REFUSALS
 
 PARTY_TYPES = [t.value for t in PartyIdType]
 PRODUCTS = [p.value for p in Product]
@@ -117,6 +121,24 @@ def _request_to_pay_args(rtp: argparse.ArgumentParser) -> None:
     rtp.add_argument("--message", default="", help="payer message (max 160 characters)")
     rtp.add_argument("--note", default="", help="payee note (max 160 characters)")
     _follow_args(rtp)
+
+
+def _request_to_withdraw_args(withdraw: argparse.ArgumentParser) -> None:
+    withdraw.add_argument("--amount", required=True, help="decimal amount, e.g. 500 or 12.50")
+    withdraw.add_argument("--currency", required=True, help="ISO 4217 code (EUR in the sandbox)")
+    _party_args(withdraw, "payer", "whose wallet")
+    withdraw.add_argument("--external-id", required=True, help="your cash-out id")
+    withdraw.add_argument("--message", default="", help="payer message (max 160 characters)")
+    withdraw.add_argument("--note", default="", help="payee note (max 160 characters)")
+    _follow_args(withdraw)
+
+
+def _notify_delivery_args(notify: argparse.ArgumentParser) -> None:
+    notify.add_argument("--payment-key", required=True, help="the Request to Pay's key (its workflow id is rtp-<key>)")
+    notify.add_argument("--message", required=True, help="the note: printable ASCII, max 160 characters")
+    notify.add_argument("--note-key", default=None, help="one note per key (default: derived from the message)")
+    notify.add_argument("--language", default=None, help="ISO 639 code choosing MoMo's template, e.g. en")
+    notify.add_argument("--timeout", type=float, default=None, help="stop waiting after this many seconds")
 
 
 def _transfer_args(transfer: argparse.ArgumentParser) -> None:
@@ -203,6 +225,11 @@ _USE_CASE_ARGUMENTS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], No
     use_cases.REMITTANCE_TRANSFER.name: ("send money to a customer through the remittance product", _payout_args),
     use_cases.REFUND.name: ("give all or part of a SUCCESSFUL payment back; `refund show` lists its claims", refund_cli.add_arguments),
     use_cases.REFUND_LEDGER.name: ("every refund claim on a payment, and the stale ones", refund_cli.add_show_arguments),
+    use_cases.REQUEST_TO_WITHDRAW.name: ("cash money out of a customer's wallet (the customer authorises it)", _request_to_withdraw_args),
+    use_cases.DELIVERY_NOTIFICATION.name: (
+        "send the payer of a SUCCESSFUL Request to Pay a note (e.g. a receipt)",
+        _notify_delivery_args,
+    ),
 }
 # Commands with one action per use case (``pre-approval create``).
 _GROUP_HELP = {"pre-approval": "pre-approvals: create, list, cancel", "invoice": "invoices: create, cancel"}
@@ -306,6 +333,20 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
                 "payee_note": args.note,
             },
         )
+    if use_case is use_cases.REQUEST_TO_WITHDRAW:
+        return parse(
+            RequestToWithdrawRequest,
+            {
+                "amount": args.amount,
+                "currency": args.currency,
+                "payer": _party(args, "payer"),
+                "external_id": args.external_id,
+                "payer_message": args.message,
+                "payee_note": args.note,
+            },
+        )
+    if use_case is use_cases.DELIVERY_NOTIFICATION:
+        return _delivery_note(args)
     if use_case is use_cases.TRANSFER:
         return parse(
             TransferRequest,
@@ -360,6 +401,21 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
     return None
 
 
+def _delivery_note(args: argparse.Namespace) -> DeliveryNotificationInput:
+    try:
+        payment_id = f"{IdPrefix.REQUEST_TO_PAY}-{validate_key(args.payment_key)}"
+    except ValueError as exc:
+        raise StartError(f"payment_{exc}") from None  # "payment_key: ..."
+    if args.note_key is not None:
+        try:
+            check_note_key(args.note_key)
+        except ValueError as exc:
+            raise StartError(str(exc)) from None
+    return parse(
+        DeliveryNotificationInput, {"payment_workflow_id": payment_id, "message": args.message, "language": args.language}
+    )
+
+
 def _check_before_start(args: argparse.Namespace) -> BaseModel | None:
     """Every input check, before connecting: after a start, no error may be called bad input."""
     request = _validated(args)
@@ -412,6 +468,8 @@ async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
         use_cases.CANCEL_INVOICE.name: lambda: _cancel_invoice(momoflow, request, args, context, out),
         use_cases.REFUND.name: lambda: _refund(momoflow, request, args, context, out),
         use_cases.REFUND_LEDGER.name: lambda: _refund_show(momoflow, args, out),
+        use_cases.REQUEST_TO_WITHDRAW.name: lambda: _request_to_withdraw(momoflow, request, args, context, out),
+        use_cases.DELIVERY_NOTIFICATION.name: lambda: _notify_delivery(momoflow, args, context, out),
         "status": lambda: _status(momoflow, args, context, out),
         "resolve": lambda: _resolve(momoflow, args, context, out),
         "list": lambda: _list(momoflow, args, out),
@@ -453,6 +511,29 @@ async def _request_to_pay(momoflow: Momoflow, request: Any, args: argparse.Names
     payment = await momoflow.request_to_pay(request, key=args.key)
     headline = f"Request to Pay {args.amount} {args.currency} from {_shown(_party(args, 'payer'))}"
     return await _started(payment, headline, args, context, out)
+
+
+async def _request_to_withdraw(
+    momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output
+) -> int:
+    payment = await momoflow.request_to_withdraw(request, key=args.key)
+    headline = f"Request to Withdraw {args.amount} {args.currency} from {_shown(_party(args, 'payer'))}"
+    return await _started(payment, headline, args, context, out)
+
+
+async def _notify_delivery(momoflow: Momoflow, args: argparse.Namespace, context: Context, out: Output) -> int:
+    context.workflow_id = f"{IdPrefix.REQUEST_TO_PAY}-{args.payment_key}"
+    try:
+        result = await momoflow.notify_delivery(
+            args.payment_key, args.message, note_key=args.note_key, language=args.language, timeout=args.timeout
+        )
+    except OperationFailed as exc:
+        if exc.code in PAYMENT_REFUSALS:  # momoflow's refusal, not MoMo's: the payment is not one to note
+            raise NotAllowed(exc.message) from None
+        raise
+    out.line(f"Delivery notification sent to the payer of {result.payment_workflow_id}")
+    out.result(result)
+    return EXIT_OK
 
 
 async def _transfer(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:

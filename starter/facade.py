@@ -38,14 +38,16 @@ from temporalio.service import RPCError, RPCStatusCode
 from momoflow import display
 from momoflow import search_attributes as sa
 from momoflow import tracing, use_cases
-from momoflow.contract import AccountBalance, AccountHolder, PreApprovalEntry
+from momoflow.contract import AccountBalance, AccountHolder, DeliveryNotificationResult, IdPrefix, PreApprovalEntry
 from momoflow.contract import CANCEL_UPDATE, LEDGER_QUERY, RESOLVE_UPDATE, STATUS_QUERY, refund_ledger_id
 from momoflow.models import Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution, TimingOverrides
 from momoflow.operations import (
     CancelInvoiceRequest,
     InvoiceRequest,
     PreApprovalRequest,
+    DeliveryNotificationInput,
     RequestToPayRequest,
+    RequestToWithdrawRequest,
     TransferRequest,
 )
 from momoflow.payouts import DepositRequest, RemittanceTransferRequest
@@ -57,7 +59,7 @@ from momoflow.use_cases import UseCase
 from momoflow.validation import InvalidRequest, Problem, check_sandbox_currency, describe, validate_key
 from workflows.invoice import describe_end
 
-from starter import subscriptions
+from starter import deliveries, subscriptions
 
 FINGERPRINT_MEMO = "request_fingerprint"
 # How long a live ``status`` query may take before the state is read from the server instead.
@@ -338,6 +340,52 @@ class Momoflow:
     ) -> PaymentHandle:
         """Collect money from a customer. ``key`` defaults to the external id."""
         return self.handle(await self._start_payment(use_cases.REQUEST_TO_PAY, request, key, timing))
+
+    async def request_to_withdraw(
+        self,
+        request: RequestToWithdrawRequest | dict[str, Any],
+        *,
+        key: str | None = None,
+        timing: PaymentTiming | TimingOverrides | None = None,
+    ) -> PaymentHandle:
+        """Cash money out of a customer's wallet, once the customer authorises it. ``key`` defaults to the external id."""
+        return self.handle(await self._start_payment(use_cases.REQUEST_TO_WITHDRAW, request, key, timing))
+
+    async def notify_delivery(
+        self,
+        payment_key: str,
+        message: str,
+        *,
+        note_key: str | None = None,
+        language: str | None = None,
+        timeout: float | None = None,
+    ) -> DeliveryNotificationResult:
+        """Send the payer of the SUCCESSFUL Request to Pay ``rtp-<payment_key>`` a note (e.g. a receipt number).
+
+        One note per ``note_key`` (by default derived from the message and language): repeating
+        the call returns the first outcome and sends nothing; the same key with another message
+        raises :class:`IdempotencyConflict`. Raises :class:`StartError` for a bad note and
+        :class:`OperationFailed` when refused (``PAYMENT_NOT_SUCCESSFUL`` names the payment's state;
+        MoMo's ``NOT_COMPLETED``, ``NOTIFICATION_EXPIRED``, …).
+        """
+        try:
+            payment_id = f"{IdPrefix.REQUEST_TO_PAY}-{validate_key(payment_key)}"
+        except ValueError as exc:
+            raise StartError(f"payment_{exc}") from None
+        inp = parse(DeliveryNotificationInput, {"payment_workflow_id": payment_id, "message": message, "language": language})
+        try:
+            note = deliveries.note_key(inp, note_key)
+        except ValueError as exc:
+            raise StartError(str(exc)) from None
+        workflow_id = await self._start(use_cases.DELIVERY_NOTIFICATION, f"{payment_id}-{note}", inp, inp)
+        handle = self.client.get_workflow_handle(workflow_id, result_type=DeliveryNotificationResult)
+        try:
+            return await asyncio.wait_for(handle.result(), timeout)
+        except WorkflowFailureError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError):
+                raise OperationFailed(cause.type or "FAILED", cause.message) from None
+            raise
 
     async def transfer(
         self, request: TransferRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None

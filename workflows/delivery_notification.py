@@ -32,6 +32,8 @@ from workflows.synchronous import call_momo
 PAYMENT_NOT_FOUND = "PAYMENT_NOT_FOUND"
 NOT_A_REQUEST_TO_PAY = "NOT_A_REQUEST_TO_PAY"
 PAYMENT_NOT_SUCCESSFUL = "PAYMENT_NOT_SUCCESSFUL"
+# Refusals momoflow makes itself, before anything is sent to MoMo.
+PAYMENT_REFUSALS = frozenset({PAYMENT_NOT_FOUND, NOT_A_REQUEST_TO_PAY, PAYMENT_NOT_SUCCESSFUL})
 
 
 @workflow.defn(name=contract.WorkflowType.DELIVERY_NOTIFICATION)

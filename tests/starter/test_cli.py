@@ -81,3 +81,22 @@ def test_bad_input_is_refused_before_connecting(capsys: pytest.CaptureFixture[st
     assert code == 2
     assert capsys.readouterr().err.startswith("error: external_id")
     assert main(["list", "--since", "soon"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["request-to-withdraw", "--amount", "-1", "--currency", "EUR", "--payer", "46733123451", "--external-id", "W-1"], "amount"),
+        (["notify-delivery", "--payment-key", "order 1", "--message", "Receipt 1"], "payment_key"),
+        (["notify-delivery", "--payment-key", "order-1", "--message", "Reçu 1"], "message"),
+        (["notify-delivery", "--payment-key", "order-1", "--message", "x" * 161], "message"),
+        (["notify-delivery", "--payment-key", "order-1", "--message", "Receipt", "--language", "english"], "language"),
+        (["notify-delivery", "--payment-key", "order-1", "--message", "Receipt", "--note-key", "a/b"], "note_key"),
+    ],
+)
+def test_withdraw_and_notify_refuse_bad_input_before_connecting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], named: str
+) -> None:
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")  # nothing listens: exit 2 proves no connection was tried
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith(f"error: {named}")
