@@ -29,7 +29,7 @@ from momoflow.contract import IdPrefix, WorkflowType, refund_ledger_id
 from momoflow.models import PaymentStatus, PaymentTiming
 from momoflow.settings import PaymentDefaults
 from starter import subscriptions
-from starter.facade import Momoflow
+from starter.facade import Momoflow, OperationFailed
 
 HISTORIES = Path(__file__).parent / "histories"
 FAST = PaymentTiming(callback_timeout_s=10, poll_interval_s=1, deadline_s=60)
@@ -240,6 +240,31 @@ async def _refunds(stack: Stack) -> dict[str, str]:
     return ids
 
 
+async def _withdraw_and_notify(stack: Stack) -> dict[str, str]:
+    """A withdrawal that succeeds and one the payer rejects; a note on a paid Request to Pay and one refused
+    because its payment failed. Every payer is a sandbox number already in other fixtures."""
+    momoflow = stack.momoflow()
+    ids: dict[str, str] = {}
+    for name, payer in (("callback-successful", "46733999999"), ("callback-rejected", "46733123451")):
+        withdrawal = await momoflow.request_to_withdraw(_request(payer, f"withdraw-{name}"), timing=FAST)
+        await withdrawal.result()
+        ids[f"request_to_withdraw-{name}"] = withdrawal.workflow_id
+    for name, payer in (("sent", "46733999999"), ("refused", "46733123451")):
+        payment = await momoflow.request_to_pay(_request(payer, f"notify-{name}"), timing=FAST)
+        await payment.result()
+        key = payment.workflow_id.removeprefix(f"{IdPrefix.REQUEST_TO_PAY}-")
+        try:
+            result = await momoflow.notify_delivery(key, "Replay fixture receipt R-1", note_key="receipt-1", language="en")
+        except OperationFailed:
+            if name == "sent":
+                raise
+        else:
+            if name == "refused":
+                raise RuntimeError(f"a note on a failed payment was sent: {result}")
+        ids[f"delivery-notification-{name}"] = f"{IdPrefix.DELIVERY_NOTIFICATION}-{payment.workflow_id}-receipt-1"
+    return ids
+
+
 Recorder = Callable[[Stack], Awaitable[dict[str, str]]]
 _SYNCHRONOUS = {"validate-account-holder", "get-balance", "list-pre-approvals", "cancel-pre-approval"}
 _OWN_PREFIXES = ("transfer", "preapproval", "invoice", "cancel-invoice")
@@ -258,6 +283,12 @@ RECORDERS: dict[Recorder, tuple[str, ...]] = {
     _subscription_debit: ("subscription-debit",),
     _payouts: ("deposit", "remittance-transfer"),
     _refunds: ("refund-successful", "refund-refused", "refund-ledger"),
+    _withdraw_and_notify: (
+        "request_to_withdraw-callback-successful",
+        "request_to_withdraw-callback-rejected",
+        "delivery-notification-sent",
+        "delivery-notification-refused",
+    ),
 }
 FIXTURES = [name for names in RECORDERS.values() for name in names]
 

@@ -73,7 +73,7 @@ def test_search_attributes_carry_no_phone_number() -> None:
         events = json.loads(path.read_text())["events"]
         values = _search_attribute_values(events)
         # (An input refused at admission ends before the operation sets any attribute.)
-        if path.stem.startswith(("request_to_pay", "transfer", "invoice")) and "refused-at-admission" not in path.stem:
+        if path.stem.startswith(("request_to_pay", "request_to_withdraw", "transfer", "invoice")) and "refused-at-admission" not in path.stem:
             assert any(value.startswith('"REPLAY-') for value in values), path.stem  # the attributes were found
         assert not any("467" in value for value in values), path.stem
 
