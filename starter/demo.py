@@ -83,6 +83,27 @@ class Demo:
         await approval.result()
         return await self.request_to_pay(payer)
 
+    # -- Request to Withdraw, Delivery Notification --------------------------------------------
+
+    async def request_to_withdraw(self, payer: str) -> PaymentState:
+        request = {"amount": "60", "currency": "EUR", "payer": _msisdn(payer), "external_id": self.key("WDR")}
+        return await (await self.m.request_to_withdraw(request, timing=TIMING)).result()
+
+    async def notify(self, payer: str | None = None, *, twice: bool = False, paid: bool = True) -> tuple[str, str]:
+        """A note on a Request to Pay (an unknown one unless ``paid``); ``twice`` sends the same note again."""
+        key = self.key("RTP")
+        if paid:
+            request = {"amount": "12", "currency": "EUR", "payer": _msisdn(payer or self.customer()), "external_id": key}
+            await (await self.m.request_to_pay(request, timing=TIMING)).result()
+        try:
+            sent = await self.m.notify_delivery(key, f"Receipt {key}", language="en")
+            if twice:
+                again = await self.m.notify_delivery(key, f"Receipt {key}", language="en")
+                return ("sent once" if again == sent else "sent twice"), f"workflow notify-{sent.payment_workflow_id}-…"
+        except OperationFailed as exc:
+            return f"refused {exc.code}", exc.message
+        return "sent", f"to the payer of {sent.payment_workflow_id}"
+
     # -- Pre-Approval ---------------------------------------------------------------------------
 
     async def pre_approval(self, payer: str) -> PaymentState:
@@ -228,6 +249,18 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
     add(rtp, "46733123453 (Ongoing) past its deadline", "UNKNOWN, then FAILED RESOLVED_BY_OPERATOR", demo.unknown_then_resolved)
     add(rtp, "payer with an active pre-approval", "SUCCESSFUL", demo.pre_approved_debit)
 
+    wdr = "Request to Withdraw"
+    add(wdr, "customer authorises", "SUCCESSFUL", lambda: demo.request_to_withdraw(demo.customer()))
+    add(wdr, "46733123451 (Rejected)", "FAILED APPROVAL_REJECTED", lambda: demo.request_to_withdraw("46733123451"))
+    add(wdr, "46733123452 (Expired)", "FAILED EXPIRED", lambda: demo.request_to_withdraw("46733123452"))
+    add(wdr, "46733123455 (NotFound)", "FAILED PAYER_NOT_FOUND", lambda: demo.request_to_withdraw("46733123455"))
+
+    dn = "Delivery Notification"
+    add(dn, "receipt for a paid Request to Pay", "sent", demo.notify)
+    add(dn, "the same note asked for twice", "sent once", lambda: demo.notify(twice=True))
+    add(dn, "Request to Pay 46733123451 (Rejected)", "refused PAYMENT_NOT_SUCCESSFUL", lambda: demo.notify("46733123451"))
+    add(dn, "no such Request to Pay", "refused PAYMENT_NOT_FOUND", lambda: demo.notify(paid=False))
+
     pre = "Pre-Approval"
     add(pre, "46733123451 (Rejected)", "FAILED APPROVAL_REJECTED", lambda: demo.pre_approval("46733123451"))
     add(pre, "46733123452 (Expired)", "FAILED EXPIRED", lambda: demo.pre_approval("46733123452"))
@@ -358,7 +391,7 @@ async def run_demo(momoflow: Momoflow, as_json: bool = False) -> int:
             lifecycle_rows.append(Row("Pre-Approval", scenario, expected, actual))
         report(*lifecycle_rows)
 
-    print(f"Running {total} scenarios across all seven use cases…", file=progress, flush=True)
+    print(f"Running {total} scenarios across every use case…", file=progress, flush=True)
     await asyncio.gather(*(fill(row, run) for row, run in planned), lifecycle())
     rows = [row for row, _ in planned]
     first_pre = next(i for i, row in enumerate(rows) if row.use_case == "Pre-Approval")

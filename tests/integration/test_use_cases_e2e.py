@@ -166,7 +166,8 @@ async def test_demo_shows_every_use_case_as_expected(stack: Stack) -> None:
         subprocess.run, [sys.executable, "-m", "starter", "demo"], env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    for use_case in ("Request to Pay", "Pre-Approval", "Transfer", "Validate Account Holder", "Get Balance", "Invoice", "Cancel Invoice"):
+    for use_case in ("Request to Pay", "Pre-Approval", "Transfer", "Validate Account Holder", "Get Balance", "Invoice",
+                     "Cancel Invoice", "Request to Withdraw", "Delivery Notification"):  # fmt: skip
         assert use_case in done.stdout
     assert "DIFFERS" not in done.stdout
     assert "46733123" not in done.stderr
