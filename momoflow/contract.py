@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from momoflow.models import Money, Party, PaymentTiming
+from momoflow.models import Money, Party, PaymentState, PaymentTiming
 from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, RequestToWithdrawRequest, TransferRequest
 from momoflow.payouts import DepositRequest, RemittanceTransferRequest
 from momoflow.refunds import RefundRequest
@@ -92,13 +92,13 @@ class IdPrefix:
     # ``refund-<refund key>``; the ledger of a payment is ``refund-ledger-<the payment's workflow id>``.
     REFUND = "refund"
     REFUND_LEDGER = "refund-ledger"
+    REQUEST_TO_WITHDRAW = "withdraw"
+    # ``notify-<Request to Pay workflow id>-<note key>``: one note per key and payment, sent once.
+    DELIVERY_NOTIFICATION = "notify"
 
 
 def refund_ledger_id(original_workflow_id: str) -> str:
     return f"{IdPrefix.REFUND_LEDGER}-{original_workflow_id}"
-    REQUEST_TO_WITHDRAW = "withdraw"
-    # ``notify-<Request to Pay workflow id>-<note key>``: one note per key and payment, sent once.
-    DELIVERY_NOTIFICATION = "notify"
 
 
 # What each workflow type takes and returns, and which products it runs on, is in the use-case

@@ -22,7 +22,7 @@ def test_query_combines_every_filter() -> None:
         "WorkflowType IN ('Transfer') AND MomoStatus = \"FAILED\" AND StartTime >= \"2025-01-31T12:00:00Z\""
         ' AND MomoExternalId = "ORDER-1"'
     )
-    assert listing.build_query().startswith("WorkflowType IN ('RequestToPay', 'Transfer', 'PreApproval', 'Invoice', 'CancelInvoice', 'Deposit', 'RemittanceTransfer', 'Refund')")
+    assert listing.build_query().startswith("WorkflowType IN ('RequestToPay', 'Transfer', 'PreApproval', 'Invoice', 'CancelInvoice', 'Deposit', 'RemittanceTransfer', 'Refund', 'RequestToWithdraw')")
 
 
 def test_query_refuses_what_could_change_its_meaning() -> None:
