@@ -51,7 +51,8 @@ class FakeNotifier:
         return notify
 
 
-async def _payment(env: WorkflowEnvironment, queue: str, statuses: list[ProviderStatus], wait: bool = True) -> tuple[str, Any]:
+async def _payment(env: WorkflowEnvironment, queue: str, wait: bool = True) -> tuple[str, Any]:
+    """A Request to Pay run against the scripted MoMo: its workflow id and, once it ended, its state."""
     handle = await env.client.start_workflow(
         RequestToPayWorkflow.run, rtp_input(TIMING), id=f"rtp-{uuid.uuid4()}", task_queue=queue
     )
@@ -87,7 +88,7 @@ WORKFLOWS = [RequestToPayWorkflow, DeliveryNotificationWorkflow, TransferWorkflo
 async def test_a_successful_payment_gets_its_note(time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake, notifier = FakeOperation(statuses=[SUCCESS]), FakeNotifier()
     async with workers(time_env, task_queue, WORKFLOWS, _activities(time_env, fake, notifier)):
-        payment_id, state = await _payment(time_env, task_queue, [SUCCESS])
+        payment_id, state = await _payment(time_env, task_queue)
         result = await _notify(time_env, task_queue, payment_id)
     assert notifier.notes == [DeliveryNote(reference_id=state.reference_id, message="Receipt R-1", language="en")]
     assert (result.payment_workflow_id, result.reference_id, result.financial_transaction_id) == (
@@ -100,7 +101,7 @@ async def test_a_successful_payment_gets_its_note(time_env: WorkflowEnvironment,
 async def test_a_failed_payment_is_refused_naming_its_state(time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake, notifier = FakeOperation(statuses=[ProviderStatus(status="FAILED", reason="APPROVAL_REJECTED")]), FakeNotifier()
     async with workers(time_env, task_queue, WORKFLOWS, _activities(time_env, fake, notifier)):
-        payment_id, _ = await _payment(time_env, task_queue, [])
+        payment_id, _ = await _payment(time_env, task_queue)
         refusal = await _refused(time_env, task_queue, payment_id)
     assert refusal.type == "PAYMENT_NOT_SUCCESSFUL"
     assert "is FAILED (APPROVAL_REJECTED)" in refusal.message
@@ -110,7 +111,7 @@ async def test_a_failed_payment_is_refused_naming_its_state(time_env: WorkflowEn
 async def test_a_payment_still_pending_is_refused_naming_its_state(time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake, notifier = FakeOperation(statuses=[ProviderStatus(status="PENDING")]), FakeNotifier()
     async with workers(time_env, task_queue, WORKFLOWS, _activities(time_env, fake, notifier)):
-        payment_id, _ = await _payment(time_env, task_queue, [], wait=False)
+        payment_id, _ = await _payment(time_env, task_queue, wait=False)
         refusal = await _refused(time_env, task_queue, payment_id)
     assert refusal.type == "PAYMENT_NOT_SUCCESSFUL"
     assert "is SUBMITTING" in refusal.message or "is PENDING" in refusal.message
@@ -144,7 +145,7 @@ async def test_momos_refusals_end_it_at_once_with_their_code(
 ) -> None:
     fake, notifier = FakeOperation(statuses=[SUCCESS]), FakeNotifier(errors=[error])
     async with workers(time_env, task_queue, WORKFLOWS, _activities(time_env, fake, notifier)):
-        payment_id, _ = await _payment(time_env, task_queue, [SUCCESS])
+        payment_id, _ = await _payment(time_env, task_queue)
         refusal = await _refused(time_env, task_queue, payment_id)
     assert refusal.type == expected
     assert notifier.attempts == 1
@@ -157,7 +158,7 @@ async def test_429_and_500_are_retried_after_momos_delay(time_env: WorkflowEnvir
     ]
     fake, notifier = FakeOperation(statuses=[SUCCESS]), FakeNotifier(errors=errors)
     async with workers(time_env, task_queue, WORKFLOWS, _activities(time_env, fake, notifier)):
-        payment_id, state = await _payment(time_env, task_queue, [SUCCESS])
+        payment_id, state = await _payment(time_env, task_queue)
         result = await _notify(time_env, task_queue, payment_id)
     assert notifier.attempts == 3 and len(notifier.notes) == 1
     assert result.reference_id == state.reference_id
@@ -166,7 +167,7 @@ async def test_429_and_500_are_retried_after_momos_delay(time_env: WorkflowEnvir
 async def test_a_note_momo_cannot_carry_is_refused_before_anything_is_read(time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake, notifier = FakeOperation(statuses=[SUCCESS]), FakeNotifier()
     async with workers(time_env, task_queue, WORKFLOWS, _activities(time_env, fake, notifier)):
-        payment_id, _ = await _payment(time_env, task_queue, [SUCCESS])
+        payment_id, _ = await _payment(time_env, task_queue)
         refusal = await _refused(time_env, task_queue, payment_id, message="Reçu n° 5")
     assert refusal.type == contract.INVALID_REQUEST and "message" in refusal.message
     assert notifier.attempts == 0
