@@ -22,12 +22,25 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument(
         "--pending", type=int, default=0, help="backlog mode: park this many never-answered payments and measure them"
     )
+    parser.add_argument(
+        "--backlog",
+        type=int,
+        default=0,
+        help="backlog mode: park this many never-answered payments polling at the production rate limit, "
+        "then time payments approved at once (skips the full/baseline rounds)",
+    )
+    parser.add_argument("--backlog-payments", type=int, default=20, help="payments approved at once per wave (20)")
+    parser.add_argument("--backlog-waves", type=int, default=3, help="waves of those payments (default 3)")
+    parser.add_argument("--backlog-settle", type=float, default=15.0, help="seconds of polling before the waves")
+    parser.add_argument(
+        "--backlog-observe", type=float, default=0.0, help="sample the backlog's checks at least this many seconds"
+    )
     parser.add_argument("--warmup", type=int, default=20, help="untimed payments of each kind first (default 20)")
     parser.add_argument(
         "--status-rate",
         type=float,
-        default=1000.0,
-        help="MOMO_STATUS_CHECKS_PER_SECOND for both workers (default 1000, i.e. no cap; production uses 8)",
+        help="MOMO_STATUS_CHECKS_PER_SECOND for both workers (default 1000, i.e. no cap; "
+        "in backlog mode 8, the production setting)",
     )
     parser.add_argument("--profile", type=Path, help="also run one untimed full-path round under py-spy, raw output here")
     parser.add_argument("--profile-rate", type=int, default=100, help="py-spy samples per second (default 100)")
@@ -35,14 +48,22 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument("--round-timeout", type=float, help="give up on a round after this many seconds")
     parser.add_argument("--start-concurrency", type=int, default=200, help="backlog payments being started at once")
     args = parser.parse_args(argv)
-    if args.n < 1 or args.rounds < 1 or args.pending < 0 or args.warmup < 0:
-        parser.error("--n and --rounds must be at least 1; --pending and --warmup at least 0")
+    if args.n < 1 or args.rounds < 1 or args.pending < 0 or args.warmup < 0 or args.backlog < 0:
+        parser.error("--n and --rounds must be at least 1; --pending, --backlog and --warmup at least 0")
+    if args.backlog_payments < 1 or args.backlog_waves < 1:
+        parser.error("--backlog-payments and --backlog-waves must be at least 1")
+    status_rate = args.status_rate or (8.0 if args.backlog else 1000.0)
     return BenchConfig(
         n=args.n,
         rounds=args.rounds,
         pending=args.pending,
         warmup=args.warmup,
-        status_rate=args.status_rate,
+        status_rate=status_rate,
+        backlog=args.backlog,
+        backlog_payments=args.backlog_payments,
+        backlog_waves=args.backlog_waves,
+        backlog_settle_s=args.backlog_settle,
+        backlog_observe_s=args.backlog_observe,
         profile=args.profile.resolve() if args.profile else None,
         profile_rate=args.profile_rate,
         data_dir=args.data_dir,

@@ -39,6 +39,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
+from bench.backlog import NEVER_ANSWERS, run_backlog
 from bench.baseline import BaselineInput, BaselineWorkflow
 from bench.baseline_worker import READY_LINE
 from bench.measure import cpu_seconds, machine, median, memory, percentile, sqlite_bytes
@@ -52,8 +53,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Ordinary payers (any number that is not one of the sandbox's test numbers succeeds).
 PAYER_BASE = 46700000000
-# The sandbox keeps this payer's requests PENDING for ever.
-NEVER_ANSWERS = "46733123453"
 
 BASELINE_QUEUE = "bench-baseline"
 BASELINE_STATUS_QUEUE = status_task_queue(BASELINE_QUEUE, "collection")
@@ -83,6 +82,14 @@ class BenchConfig:
     start_concurrency: int = 200
     round_timeout_s: float | None = None
     pending_timeout_s: float | None = None
+    # Backlog mode (bench/backlog.py): this many never-answered payments poll while waves of
+    # payments approved at once are timed; the full/baseline rounds are skipped.
+    backlog: int = 0
+    backlog_payments: int = 20
+    backlog_waves: int = 3
+    backlog_wave_gap_s: float = 5.0
+    backlog_settle_s: float = 15.0
+    backlog_observe_s: float = 0.0  # keep sampling the backlog's checks at least this long
     profile: Path | None = None
     profile_rate: int = 100
     data_dir: Path | None = None  # default: a temporary directory, removed at the end
@@ -91,7 +98,10 @@ class BenchConfig:
         return self.round_timeout_s or max(120.0, self.n * 0.5)
 
     def timeout_for_pending(self) -> float:
-        return self.pending_timeout_s or max(120.0, self.pending * 0.1)
+        return self.pending_timeout_s or max(120.0, max(self.pending, self.backlog) * 0.1)
+
+    def timeout_for_wave(self) -> float:
+        return self.round_timeout_s or max(120.0, 2 * self.backlog / self.status_rate + 60)
 
 
 @dataclass
@@ -144,7 +154,12 @@ class Bench:
         self.stack = Stack(
             StackConfig.ephemeral(
                 data_dir,
-                sandbox_env={"SANDBOX_APPROVAL_DELAY_S": "0", "SANDBOX_CALLBACKS_ENABLED": "true"},
+                sandbox_env={
+                    "SANDBOX_APPROVAL_DELAY_S": "0",
+                    "SANDBOX_CALLBACKS_ENABLED": "true",
+                    # MTN's cap per credential: a 429 would show the worker went over it.
+                    **({"SANDBOX_STATUS_RATE_LIMIT_PER_S": "10"} if config.backlog else {}),
+                },
                 worker_env={"MOMO_STATUS_CHECKS_PER_SECOND": str(config.status_rate)},
             )
         )
@@ -467,6 +482,12 @@ class Bench:
     async def run(self) -> dict[str, Any]:
         c = self.config
         began = time.perf_counter()
+        if c.backlog > 0:
+            result = await run_backlog(self)
+            result["duration_s"] = round(time.perf_counter() - began, 1)
+            result["machine"] = machine()
+            result["errors"] = len(result["backlog_errors"])
+            return result
         full, baseline = await self.rounds()
         assert self.stack.worker is not None and self.baseline_worker is not None
         worker_mem = memory(self.stack.worker.pid)
