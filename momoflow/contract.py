@@ -114,6 +114,21 @@ def status_task_queue(task_queue: str, product: str) -> str:
     return f"{task_queue}-status-{product}"
 
 
+class CheckPriority:
+    """Temporal task-queue priority keys of status checks (1 is served first, 5 last).
+
+    All status checks of a product share one queue and its one rate limit (the credential's
+    budget); the server hands out backlogged tasks by priority, then in order. A check a
+    callback triggered goes first, so it never waits behind the polls of payments whose
+    customer has not answered; other one-off checks (after an uncertain submit, at the
+    deadline) come next; background polls take what is left.
+    """
+
+    AFTER_CALLBACK = 1
+    ONE_OFF = 3
+    POLL = 5
+
+
 # -- activity names ------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import Priority, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         PROVIDER_CALLBACK_SIGNAL,
         RESOLVE_UPDATE,
         STATUS_QUERY,
+        CheckPriority,
         ProviderStatus,
         StatusCheck,
         Steps,
@@ -64,6 +65,8 @@ WORKER_STATUS_QUEUE = "worker-status-queue"
 RESEND_UNTIL_ACKNOWLEDGED = "resend-until-acknowledged"
 # Patch id of "first status check seconds after submit, then slowly growing intervals".
 EARLY_STATUS_CHECKS = "early-status-checks"
+# Patch id of status checks carrying a task-queue priority (see CheckPriority).
+PRIORITIZED_CHECKS = "prioritized-status-checks"
 # After the last submission ended, wait this long before trusting a 404: longer than one
 # call may last (ONE_CALL, which also bounds the worker's HTTP timeout), so no request of
 # ours can still be on its way to MoMo.
@@ -91,6 +94,7 @@ class PaymentPattern(ResolutionFollowUp):
         # Only histories recorded before the worker chose the queue still use the caller's.
         self._legacy_status_queue = legacy_status_queue
         self._status_queue_name: str | None = None
+        self._prioritized: bool | None = None
         self._resolution: Resolution | None = None
         # Where the final answer of the early checks came from ("callback" or "poll").
         self._last_source = "poll"
@@ -209,7 +213,7 @@ class PaymentPattern(ResolutionFollowUp):
                     lambda: self._nudges > 0,
                     timeout=self._until(deadline, cap=timedelta(seconds=timing.callback_timeout_s)),
                 )
-                answer = await self._check_now()
+                answer = await self._check_now(after_callback=True)
                 if answer is not None and answer.is_final:
                     return await self._finish(answer, "callback")
             except asyncio.TimeoutError:
@@ -289,7 +293,7 @@ class PaymentPattern(ResolutionFollowUp):
             if self._until(deadline) < timedelta(seconds=1):
                 return None  # acknowledged only after the deadline: straight to the last check
             await workflow.wait_condition(lambda: self._nudges > 0, timeout=self._until(deadline, cap=first))
-            answer = await self._check_now()
+            answer = await self._check_now(after_callback=True)
             if answer is not None and answer.is_final:
                 return answer
         except asyncio.TimeoutError:
@@ -373,8 +377,11 @@ class PaymentPattern(ResolutionFollowUp):
             workflow.logger.warning("submit outcome unknown; checking status", extra=self._log_fields())
         return None
 
-    async def _check_now(self, reference_id: str | None = None) -> ProviderStatus | None:
-        """One status GET (retried on transport errors). None if MoMo could not be asked; NOT_FOUND on 404."""
+    async def _check_now(self, reference_id: str | None = None, after_callback: bool = False) -> ProviderStatus | None:
+        """One status GET (retried on transport errors). None if MoMo could not be asked; NOT_FOUND on 404.
+
+        ``after_callback``: a callback triggered it, so it goes before every other check waiting.
+        """
         try:
             answer = await workflow.execute_activity(
                 self.steps.get_status,
@@ -384,6 +391,7 @@ class PaymentPattern(ResolutionFollowUp):
                 schedule_to_close_timeout=CHECK_BUDGET,
                 retry_policy=CHECK_RETRY,
                 task_queue=self._status_queue(),
+                priority=self._priority(CheckPriority.AFTER_CALLBACK if after_callback else CheckPriority.ONE_OFF),
             )
         except ActivityError:
             return None
@@ -421,6 +429,7 @@ class PaymentPattern(ResolutionFollowUp):
                 schedule_to_close_timeout=remaining,
                 retry_policy=retry,
                 task_queue=self._status_queue(),
+                priority=self._priority(CheckPriority.POLL),
             )
             await workflow.wait_condition(lambda: poll.done() or count() > seen or self._resolution is not None)
             if poll.done():
@@ -439,7 +448,7 @@ class PaymentPattern(ResolutionFollowUp):
                 pass
             if self._resolution is not None:
                 return None
-            answer = await self._check_now(reference_id)
+            answer = await self._check_now(reference_id, after_callback=True)
             if answer is not None and (answer.is_final or (not_found_is_answer and answer.status == "NOT_FOUND")):
                 return answer
 
@@ -511,6 +520,12 @@ class PaymentPattern(ResolutionFollowUp):
             else:
                 self._status_queue_name = self._legacy_status_queue or own
         return self._status_queue_name
+
+    def _priority(self, key: int) -> Priority:
+        """The task-queue priority of a status check; runs started before the patch sent none."""
+        if self._prioritized is None:
+            self._prioritized = workflow.patched(PRIORITIZED_CHECKS)
+        return Priority(priority_key=key) if self._prioritized else Priority.default
 
     @staticmethod
     def _until(moment: datetime, cap: timedelta | None = None) -> timedelta:
