@@ -98,7 +98,7 @@ class BenchConfig:
         return self.round_timeout_s or max(120.0, self.n * 0.5)
 
     def timeout_for_pending(self) -> float:
-        return self.pending_timeout_s or max(120.0, max(self.pending, self.backlog) * 0.1)
+        return self.pending_timeout_s or max(120.0, self.pending * 0.1, self.backlog * 0.25)
 
     def timeout_for_wave(self) -> float:
         return self.round_timeout_s or max(120.0, 2 * self.backlog / self.status_rate + 60)
