@@ -32,6 +32,13 @@ def test_histories_from_before_resend_until_acknowledged_still_replay() -> None:
     assert len([path for path in HISTORIES if path.stem.startswith("legacy-before-resend-")]) == 10
 
 
+def test_histories_from_before_prioritized_checks_still_replay() -> None:
+    # Payments started before status checks carried a task-queue priority.
+    assert len([path for path in HISTORIES if path.stem.startswith("legacy-before-priority-")]) == 10
+    # The recorded ones carry it: a status check with a priority key.
+    assert '"priorityKey"' in (Path(__file__).parent / "histories" / "request_to_pay-callback-successful.json").read_text()
+
+
 def test_histories_cover_every_path_and_workflow_type() -> None:
     names = {path.stem for path in HISTORIES}
     assert {
