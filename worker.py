@@ -2,7 +2,9 @@
 
 Two Temporal workers share one client: the main task queue runs workflows and
 submissions; the status queue runs status GETs under a server-side rate limit,
-so all worker replicas together stay under MoMo's per-credential cap.
+so all worker replicas together stay under MoMo's per-credential cap. The server
+hands those GETs out by the priority the workflow gave each (a callback's check
+before background polls), so the one budget needs no split.
 Ctrl-C or SIGTERM stops polling for new tasks and lets running ones finish.
 """
 

@@ -55,7 +55,8 @@ class MomoSettings(BaseSettings):
     http_timeout_s: float = Field(default=30.0, gt=0)
     # MTN asks partners to renew tokens about ten minutes before their 60-minute expiry.
     token_refresh_margin_s: float = Field(default=600.0, ge=0)
-    # MTN caps status GETs at 10/s per credential; stay below that across all workers.
+    # MTN caps status GETs at 10/s per credential; stay below that across all workers. One budget
+    # per product, shared by task-queue priority: callbacks' checks first, background polls last.
     status_checks_per_second: float = Field(default=8.0, gt=0)
     # Which refund POST the worker uses: v2 (MoMo calls back with PUT) or v1 (with POST).
     refund_api_version: Literal["v1", "v2"] = "v2"
