@@ -42,6 +42,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from bench.backlog import NEVER_ANSWERS, run_backlog
 from bench.baseline import BaselineInput, BaselineWorkflow
 from bench.baseline_worker import READY_LINE
+from bench.histories import per_use_case
 from bench.measure import cpu_seconds, machine, median, memory, percentile, sqlite_bytes
 from devstack import Stack, StackConfig
 from devstack.processes import Check, ManagedProcess
@@ -535,6 +536,9 @@ class Bench:
             "history_shape": {"full": await self.history_shape(full), "baseline": await self.history_shape(baseline)},
             "rounds_detail": [r.summary() for pair in zip(full, baseline, strict=True) for r in pair],
         }
+        say("history events per payment: a few settled payments of each use case")
+        result["history_events_per_payment"] = await per_use_case(self.client, self.momoflow, self.run_id)
+        result["baseline_history_events_per_payment"] = result["history_shape"]["baseline"]["events_median"]
         if c.profile is not None:
             result["profile"] = await self.profiled_round()
         if c.pending > 0:

@@ -61,6 +61,10 @@ def test_bench_prints_one_complete_json_object() -> None:
     assert result["tokens_minted"] >= 1
     assert result["worker_peak_rss_mb"] > 0
 
+    events = result["history_events_per_payment"]
+    assert set(events) == {"request_to_pay", "transfer", "pre_approval", "invoice"}
+    assert all(count > result["baseline_history_events_per_payment"] > 0 for count in events.values())
+
     assert result["backlog"]["pending_reached"] == 20
     assert math.isfinite(result["rss_kb_per_pending"])
     assert result["db_kb_per_pending"] >= 0
