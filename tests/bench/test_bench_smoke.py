@@ -82,13 +82,13 @@ BACKLOG_REQUIRED = {
 
 
 def test_backlog_mode_callback_payments_do_not_queue_behind_polls() -> None:
-    # 40 parked payments all make their first check 5 s after submit: at 2 checks a second that
-    # is 20 s of polls queued when the approved payments' callbacks arrive.
+    # 40 parked payments all make their first check 5 s after submit, then 7.5 s later: at 2
+    # checks a second, 15 s or more of polls are queued when the approved payments' callbacks come.
     rate, backlog = 2, 40
     argv = [
         sys.executable, "-m", "bench", "--backlog", str(backlog), "--status-rate", str(rate),
         "--backlog-payments", "5", "--backlog-waves", "1", "--warmup", "2",
-        "--backlog-settle", "3", "--backlog-observe", "30",
+        "--backlog-settle", "8", "--backlog-observe", "30",
     ]  # fmt: skip
     done = subprocess.run(argv, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -98,11 +98,12 @@ def test_backlog_mode_callback_payments_do_not_queue_behind_polls() -> None:
     assert result["backlog_size"] == backlog
     assert result["errors"] == 0, result["backlog_errors"]
     assert result["backlog_quick_payments"] == 5
-    # The callbacks' checks go first: seconds, not the 20 s the queued polls would take.
+    # The callbacks' checks go first: seconds, not the 15-25 s the queued polls take without that.
     assert 0 <= result["backlog_confirm_p50_s"] <= result["backlog_confirm_p99_s"] < 5
     # The server's rate limit holds (the sandbox refuses above MTN's 10 a second).
     assert result["backlog_status_rate_limited"] == 0
-    assert 0 < result["backlog_status_gets_per_s_max_5s"] <= rate * 1.3
+    # (the server's token bucket lets short bursts through: over 5 s the rate is close to the limit)
+    assert 0 < result["backlog_status_gets_per_s_max_5s"] <= rate * 1.5
     # The backlog is still polled, each payment within its bound.
     assert result["backlog_checked_twice"] > 0
     assert result["backlog_max_check_gap_s"] <= result["backlog_gap_bound_s"]
