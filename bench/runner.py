@@ -13,9 +13,10 @@ the end.
   options.
 
 Rounds alternate (full, baseline, full, …) so a busy neighbour on a shared
-machine slows both; the figures are medians across rounds. Backlog mode then
+machine slows both; the figures are medians across rounds. ``--pending`` then
 parks many payments whose customer never answers and measures what each one
-costs in worker memory and server database size.
+costs in worker memory and server database size. ``--backlog`` instead times
+callback-confirmed payments while such payments poll (bench/backlog.py).
 """
 
 from __future__ import annotations
