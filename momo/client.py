@@ -7,9 +7,11 @@ into a :mod:`momo.errors` exception. Product clients add the endpoints.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import time
+from collections.abc import Sequence
 from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -75,7 +77,12 @@ class MomoCredentials:
 
 
 class MomoHttp:
-    """Shared request path for one product and one credential."""
+    """Shared request path for one product and one credential.
+
+    Error messages name the operation (``validate_account_holder_status``), never the
+    URL: a path can hold a phone number, and failure messages leave the process
+    unencrypted (Temporal history, payment states, webhooks).
+    """
 
     def __init__(
         self,
@@ -85,12 +92,16 @@ class MomoHttp:
         *,
         target_environment: str = "sandbox",
         tokens: TokenCache | None = None,
+        total_timeout_s: float | None = None,
     ) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
         self.credentials = credentials
         self._target = target_environment
         self.tokens = tokens or TokenCache()
+        # httpx's timeout applies per phase and per HTTP request, and one call can make four
+        # (token, send, and after a refused token both again): this bounds the whole call.
+        self.total_timeout_s = total_timeout_s if total_timeout_s is not None else _longest_phase(http.timeout)
 
     @property
     def product(self) -> str:
@@ -111,25 +122,30 @@ class MomoHttp:
             record_exception=False,
             set_status_on_exception=False,
         ) as span:
-            response = await self._send_measured(method, url, path, span, **kwargs)
+            response = await self._send_measured(method, url, path, operation, span, **kwargs)
             span.set_attribute("http.response.status_code", response.status_code)
             if response.status_code >= 400:
                 span.set_status(trace.StatusCode.ERROR)
                 span.set_attribute("error.type", str(response.status_code))
             return response
 
-    async def _send_measured(self, method: str, url: str, path: str, span: trace.Span, **kwargs: Any) -> httpx.Response:
+    async def _send_measured(
+        self, method: str, url: str, path: str, operation: str, span: trace.Span, **kwargs: Any
+    ) -> httpx.Response:
         started = time.perf_counter()
         try:
             response = await self._http.request(method, url, **kwargs)
-        except httpx.TimeoutException as exc:
+        except (httpx.TimeoutException, asyncio.CancelledError) as exc:
+            # Cancelled: the whole call ran out of time (or the activity was cancelled) mid-request.
             metrics.observe_call(self.product, method, path, "timeout", time.perf_counter() - started)
             _failed(span, "timeout")
-            raise MomoTransientError(f"{method} {url} timed out", code="TIMEOUT") from exc
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            raise MomoTransientError(f"{operation} timed out", code="TIMEOUT") from exc
         except httpx.TransportError as exc:
             metrics.observe_call(self.product, method, path, "network_error", time.perf_counter() - started)
             _failed(span, "network_error")
-            raise MomoTransientError(f"{method} {url} failed: {type(exc).__name__}", code="NETWORK_ERROR") from exc
+            raise MomoTransientError(f"{operation} failed: {type(exc).__name__}", code="NETWORK_ERROR") from exc
         metrics.observe_call(self.product, method, path, str(response.status_code), time.perf_counter() - started)
         retry_after = response.headers.get("Retry-After")
         if retry_after is not None and (response.status_code == 429 or response.status_code >= 500):
@@ -165,8 +181,29 @@ class MomoHttp:
         *,
         json: Any = None,
         headers: dict[str, str] | None = None,
+        private: Sequence[str] = (),
     ) -> httpx.Response:
-        """Send an authenticated product call; return the 2xx response or raise."""
+        """Send an authenticated product call; return the 2xx response or raise.
+
+        The call, token included, ends within ``total_timeout_s`` or raises a retryable
+        ``TIMEOUT``. ``private`` are the path's party ids: MoMo's error text loses them.
+        """
+        deadline = asyncio.timeout(self.total_timeout_s)
+        try:
+            async with deadline:
+                return await self._request(method, path, json=json, headers=headers)
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise
+            operation = metrics.operation_of(method, path)
+            raise MomoTransientError(
+                f"{operation} did not finish within {self.total_timeout_s:g} s", code="TIMEOUT"
+            ) from exc
+        except MomoError as error:
+            _redact(error, private)
+            raise
+
+    async def _request(self, method: str, path: str, *, json: Any, headers: dict[str, str] | None) -> httpx.Response:
         for attempt in (1, 2):
             token = await self.access_token()
             all_headers = {
@@ -214,11 +251,11 @@ class MomoHttp:
     async def is_account_holder_active(self, id_type: str, account_holder_id: str) -> bool:
         """``id_type`` is msisdn, email or party_code. Raises MomoNotFoundError for an unknown holder."""
         path = f"/v1_0/accountholder/{id_type.lower()}/{quote(account_holder_id, safe='@')}/active"
-        return bool(_parse(BooleanResult, await self.request("GET", path)).result)
+        return bool(_parse(BooleanResult, await self.request("GET", path, private=[account_holder_id])).result)
 
     async def get_basic_user_info(self, msisdn: str) -> BasicUserInfo:
         path = f"/v1_0/accountholder/msisdn/{quote(msisdn, safe='')}/basicuserinfo"
-        return _parse(BasicUserInfo, await self.request("GET", path))
+        return _parse(BasicUserInfo, await self.request("GET", path, private=[msisdn]))
 
 
 class CollectionClient(MomoHttp):
@@ -274,7 +311,7 @@ class CollectionClient(MomoHttp):
 
     async def list_preapprovals(self, id_type: str, account_holder_id: str) -> list[PreApprovalDetails]:
         path = f"/v1_0/preapprovals/{id_type.lower()}/{quote(account_holder_id, safe='@')}"
-        response = await self.request("GET", path)
+        response = await self.request("GET", path, private=[account_holder_id])
         try:
             return _LIST_OF_PREAPPROVALS.validate_json(response.content or b"[]")
         except ValueError as exc:
@@ -347,6 +384,23 @@ class RemittanceClient(MomoHttp):
 
     async def get_transfer(self, reference_id: str) -> TransferResult:
         return _parse(TransferResult, await self.request("GET", f"/v1_0/transfer/{reference_id}"))
+
+
+def _longest_phase(timeout: httpx.Timeout) -> float | None:
+    """The HTTP client's longest per-phase timeout; None when it has none."""
+    phases = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t is not None]
+    return max(phases) if phases else None
+
+
+def _redact(error: MomoError, private: Sequence[str]) -> None:
+    """Take party ids (as sent and as URL-encoded) out of an error's text, which MoMo or a proxy may echo."""
+    message = error.message
+    for value in private:
+        for form in {value, quote(value, safe=""), quote(value, safe="@")}:
+            if form:
+                message = message.replace(form, "<party>")
+    error.message = message
+    error.args = (message,)
 
 
 def _failed(span: trace.Span, outcome: str) -> None:

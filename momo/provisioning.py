@@ -31,11 +31,12 @@ class SandboxProvisioning:
     def _headers(self) -> dict[str, str]:
         return {"Ocp-Apim-Subscription-Key": self._key, "User-Agent": USER_AGENT}
 
-    async def _post(self, path: str, **kwargs: object) -> httpx.Response:
+    async def _post(self, operation: str, path: str, **kwargs: object) -> httpx.Response:
         try:
             response = await self._http.post(f"{self._base_url}{path}", **kwargs)  # type: ignore[arg-type]
         except httpx.TransportError as exc:
-            raise MomoTransientError(f"POST {path} failed: {type(exc).__name__}", code="NETWORK_ERROR") from exc
+            # The operation, not the path: error texts never carry ids from a URL.
+            raise MomoTransientError(f"{operation} failed: {type(exc).__name__}", code="NETWORK_ERROR") from exc
         if not response.is_success:
             raise error_from_response(response)
         return response
@@ -43,6 +44,7 @@ class SandboxProvisioning:
     async def create_api_user(self, provider_callback_host: str, reference_id: str | None = None) -> str:
         user_id = reference_id or str(uuid.uuid4())
         await self._post(
+            "create_api_user",
             "/v1_0/apiuser",
             json={"providerCallbackHost": provider_callback_host},
             headers={**self._headers(), "X-Reference-Id": user_id},
@@ -50,7 +52,7 @@ class SandboxProvisioning:
         return user_id
 
     async def create_api_key(self, api_user: str) -> str:
-        response = await self._post(f"/v1_0/apiuser/{api_user}/apikey", headers=self._headers())
+        response = await self._post("create_api_key", f"/v1_0/apiuser/{api_user}/apikey", headers=self._headers())
         return ApiKey.model_validate_json(response.content).api_key
 
     async def get_api_user(self, api_user: str) -> ApiUser:
