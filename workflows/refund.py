@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from momoflow import contract
@@ -78,11 +78,13 @@ class RefundWorkflow(PaymentPattern):
                 retry_policy=CHECK_RETRY,
             )
         except ActivityError as err:
-            # Nothing was sent. A claim that got through unseen is released at the end.
+            # Nothing was sent. A claim that got through unseen is released at the end. The message
+            # keeps the cause's code only: its text is not ours to publish in the state and webhook.
+            cause = err.cause
+            code = cause.type if isinstance(cause, ApplicationError) and cause.type else "UNAVAILABLE"
             return (
                 ProviderStatus(status="FAILED", reason=NOT_RESERVED),
-                f"the refund could not be reserved on the ledger of {request.original_key}; nothing was sent:"
-                f" {err.cause or err}",
+                f"the refund could not be reserved on the ledger of {request.original_key}; nothing was sent ({code})",
             )
         if not verdict.accepted:
             self._claimed = False

@@ -49,6 +49,7 @@ class TransferWorkflow(PaymentPattern):
     async def _before_submit(self) -> tuple[ProviderStatus, str] | None:
         """Pre-checks: the payee can receive money, and the balance covers the amount."""
         request = self._input.request
+        check = "payee"
         try:
             if request.check_payee:
                 holder = await workflow.execute_activity(
@@ -64,6 +65,7 @@ class TransferWorkflow(PaymentPattern):
                 if not holder.active:
                     return _refusal("PRECHECK_PAYEE_NOT_ACTIVE", "pre-check failed: the payee's account is not active")
             if request.check_balance:
+                check = "balance"
                 balance = await workflow.execute_activity(
                     contract.balance(_PRODUCT.value),
                     BalanceCheck(currency=request.currency),
@@ -80,9 +82,11 @@ class TransferWorkflow(PaymentPattern):
                     )
         except ActivityError as err:
             # Nothing was sent, so failing is safe; say which check could not be done and why.
+            # Only the code and a fixed text: the cause's message may name the payee, and this one
+            # travels unencrypted (Temporal history, payment state, webhook body).
             cause = err.cause
             code = cause.type if isinstance(cause, ApplicationError) and cause.type else "UNAVAILABLE"
-            return _refusal(f"PRECHECK_{code}", f"pre-check could not be completed: {cause or err}")
+            return _refusal(f"PRECHECK_{code}", f"pre-check could not be completed: the {check} check failed with {code}")
         return None
 
 
