@@ -52,7 +52,9 @@ class MomoSettings(BaseSettings):
     remittance_subscription_key: SecretStr = SecretStr("")
     remittance_api_user: str = ""
     remittance_api_key: SecretStr = SecretStr("")
-    http_timeout_s: float = Field(default=30.0, gt=0)
+    # The whole of one MoMo call, token included; at most 20 s so a submit attempt always ends
+    # within its 30 s activity start-to-close.
+    http_timeout_s: float = Field(default=20.0, gt=0, le=20)
     # MTN asks partners to renew tokens about ten minutes before their 60-minute expiry.
     token_refresh_margin_s: float = Field(default=600.0, ge=0)
     # MTN caps status GETs at 10/s per credential; stay below that across all workers. One budget
