@@ -77,7 +77,10 @@ def webhook_activities(settings: WebhookSettings, http: httpx.AsyncClient) -> li
         """One signed POST; the HTTP status on 2xx. 410 Gone stops retrying this endpoint."""
         secrets = settings.signing_secrets()
         if not secrets:
-            raise ApplicationError("WEBHOOK_SECRETS: no signing secret configured on this worker", type=NOT_CONFIGURED)
+            # A retry on this worker cannot find a secret: fail now instead of for three days.
+            raise ApplicationError(
+                "WEBHOOK_SECRETS: no signing secret configured on this worker", type=NOT_CONFIGURED, non_retryable=True
+            )
         body = body_of(post)
         headers = {
             "Content-Type": "application/json",
