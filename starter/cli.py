@@ -23,7 +23,7 @@ from momo.models import PartyIdType
 from momoflow.masking import mask_msisdn
 from momoflow import use_cases
 from momoflow.contract import STATUS_QUERY, IdPrefix
-from momoflow.models import PaymentState, Product
+from momoflow.models import PaymentState, PaymentStatus, Product
 from momoflow.operations import (
     DeliveryNotificationInput,
     RequestToWithdrawRequest,
@@ -188,6 +188,7 @@ def _cancel_invoice_args(cancel_inv: argparse.ArgumentParser) -> None:
     which.add_argument("--workflow-id", help="an invoice momoflow created (its workflow id)")
     which.add_argument("--reference-id", help="an invoice created elsewhere (its MoMo reference id)")
     cancel_inv.add_argument("--external-id", help="with --reference-id: the invoice's external id")
+    cancel_inv.add_argument("--timeout", type=float, default=None, help="with --reference-id: stop waiting after this many seconds")
 
 
 def _account_holder_args(holder: argparse.ArgumentParser) -> None:
@@ -294,7 +295,11 @@ def _summary(state: PaymentState) -> dict[str, Any]:
 
 
 async def follow(payment: PaymentHandle, timeout: float | None, out: Any = sys.stdout) -> PaymentState:
-    """Print each status change (to ``out``, None for silence) until final or ``timeout``; return the last state."""
+    """Print each status change (to ``out``, None for silence) until final, UNKNOWN or ``timeout``; return the last state.
+
+    Following stops at UNKNOWN: momoflow's reconciliation may take days, and the
+    operator is told how to check again instead of being kept waiting.
+    """
 
     async def _watch() -> PaymentState:
         last: PaymentState | None = None
@@ -303,6 +308,8 @@ async def follow(payment: PaymentHandle, timeout: float | None, out: Any = sys.s
             detail = f" reason={state.reason}" if state.reason else ""
             if out is not None:
                 print(f"  {state.status.value:<10} reference={state.reference_id}{detail}", file=out, flush=True)
+            if state.status is PaymentStatus.UNKNOWN:
+                break
         assert last is not None
         return last
 
@@ -310,6 +317,17 @@ async def follow(payment: PaymentHandle, timeout: float | None, out: Any = sys.s
         return await asyncio.wait_for(_watch(), timeout) if timeout else await _watch()
     except TimeoutError:
         return await payment.status()
+
+
+def _not_final_note(out: Output, state: PaymentState, context: Context) -> None:
+    """Where a payment that is not final stands, and how to check it again."""
+    if state.status is PaymentStatus.UNKNOWN:
+        out.line(
+            "UNKNOWN: MoMo has not said how it ended; momoflow keeps checking MoMo."
+            f" Check again with: {context.status_command()}"
+        )
+    elif not state.is_final:
+        out.line(f"Not final yet: {state.status.value}. Check again with: {context.status_command()}")
 
 
 def _use_case_of(args: argparse.Namespace) -> use_cases.UseCase | None:
@@ -502,8 +520,7 @@ async def _started(payment: PaymentHandle, headline: str, args: argparse.Namespa
         return EXIT_NOT_FINAL
     state = await follow(payment, args.timeout, out=None if out.json else sys.stdout)
     out.result({"workflow_id": payment.workflow_id, **_summary(state)})
-    if not state.is_final:
-        out.line(f"Not final yet: {state.status.value}. Check again with: {context.status_command()}")
+    _not_final_note(out, state, context)
     return exit_code_for(state)
 
 
@@ -644,8 +661,9 @@ async def _cancel_invoice(momoflow: Momoflow, request: Any, args: argparse.Names
     payment = await momoflow.cancel_invoice(request)
     context.workflow_id, context.started = payment.workflow_id, True
     out.line(f"Cancel invoice {args.reference_id}: workflow {payment.workflow_id}")
-    state = await follow(payment, None, out=None if out.json else sys.stdout)
+    state = await follow(payment, args.timeout, out=None if out.json else sys.stdout)
     out.result({"workflow_id": payment.workflow_id, **_summary(state)})
+    _not_final_note(out, state, context)
     return exit_code_for(state)
 
 

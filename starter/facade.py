@@ -201,16 +201,29 @@ class PaymentHandle:
         return state_from_search_attributes(description)
 
     async def watch(self, interval: float = 0.5) -> AsyncIterator[PaymentState]:
-        """Yield the state each time its status changes, ending with the final state."""
-        last: PaymentStatus | None = None
+        """Yield the state each time its status changes, ending with the state it ends in.
+
+        It ends at a final status, or once the workflow has closed whatever its
+        status (a reconciliation that ran out ends UNKNOWN): a closed workflow's
+        state no longer changes, so waiting on would never end. Raises
+        ``WorkflowFailureError`` when the workflow was terminated or failed.
+        """
+        last: PaymentState | None = None
         while True:
             state = await self.status()
-            if state.status is not last:
-                last = state.status
+            closed = not state.is_final and await self._closed()
+            if closed:
+                state = await self._handle.result()  # the state it closed with, read from the history
+            if last is None or state.status is not last.status or (closed and state != last):
+                last = state
                 yield state
-            if state.is_final:
+            if state.is_final or closed:
                 return
             await asyncio.sleep(interval)
+
+    async def _closed(self) -> bool:
+        description = await self._handle.describe()
+        return description.status is not WorkflowExecutionStatus.RUNNING
 
     async def resolve(
         self, status: PaymentStatus | str, operator: str, reason: str, financial_transaction_id: str | None = None

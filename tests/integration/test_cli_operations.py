@@ -10,14 +10,17 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
-from devstack import Stack
+from devstack import Stack, StackConfig
 from devstack.processes import free_port
 from momoflow.models import PaymentStatus
-from tests.integration.conftest import TIMING
+from tests.integration.conftest import FAST_SANDBOX, TIMING
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -187,3 +190,31 @@ async def test_ctrl_c_while_following_says_the_payment_goes_on(stack: Stack) -> 
     assert f"python -m starter status {workflow_id}" in err and "goes on" in err
     state = await stack.momoflow().handle(workflow_id).status()
     assert state.status is PaymentStatus.PENDING  # the payment itself was not touched
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def short_deadline_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    """A worker whose payments go UNKNOWN within seconds (the CLI leaves timing to the worker)."""
+    worker_env = {"PAYMENT_CALLBACK_TIMEOUT_S": "1", "PAYMENT_POLL_INTERVAL_S": "1", "PAYMENT_DEADLINE_S": "3"}
+    config = StackConfig.ephemeral(Path(tmp_path_factory.mktemp("stack")), sandbox_env=FAST_SANDBOX, worker_env=worker_env)
+    running = await Stack(config).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def test_following_stops_at_unknown_with_exit_3(short_deadline_stack: Stack) -> None:
+    """Reconciliation may take days: the CLI says so and stops instead of following it."""
+    external_id = f"UNK-{uuid.uuid4().hex[:8]}"
+    started = time.monotonic()
+    done = await cli(short_deadline_stack, "request-to-pay", "--amount", "5", "--currency", "EUR", "--payer", NEVER_ANSWERS,
+                     "--external-id", external_id, timeout=60)  # fmt: skip
+    took = time.monotonic() - started
+    assert done.returncode == 3, done.stderr
+    assert "UNKNOWN" in done.stdout and "momoflow keeps checking MoMo" in done.stdout
+    assert f"python -m starter status rtp-{external_id}" in done.stdout
+    assert took < 30, took  # the deadline is 3 s; without stopping, the CLI follows the reconciliation
+
+    as_json = await cli(short_deadline_stack, "status", f"rtp-{external_id}", "--json")
+    assert as_json.returncode == 3 and json.loads(as_json.stdout)["status"] == "UNKNOWN"

@@ -192,3 +192,32 @@ async def test_status_before_any_worker_ran_says_nothing_was_sent(time_env: Work
         "request_to_pay",
         True,
     )
+
+
+async def test_watch_ends_when_the_workflow_closed_unknown(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    """A reconciliation that ran out leaves the payment UNKNOWN for good: watching must end, not poll forever."""
+    fake = FakeCollection(statuses=[ProviderStatus(status="PENDING")])
+    momoflow = _facade(time_env, task_queue)
+    timing = PaymentTiming(
+        callback_timeout_s=1, poll_interval_s=1, deadline_s=5,
+        reconcile_initial_interval_s=1, reconcile_max_interval_s=2, reconcile_max_age_s=10,
+    )  # fmt: skip
+    async with _workers(time_env, task_queue, fake):
+        payment = await momoflow.request_to_pay(REQUEST, timing=timing)
+        closed = await payment.raw.result()  # time skips through the whole reconciliation
+        assert closed.status is PaymentStatus.UNKNOWN
+        with time_env.auto_time_skipping_disabled():
+            seen = [state async for state in _bounded(payment.watch(interval=0.05), seconds=10)]
+    assert [state.status for state in seen] == [PaymentStatus.UNKNOWN]
+    assert seen[-1] == closed
+
+
+async def _bounded(states, seconds: float):  # type: ignore[no-untyped-def]
+    """The watch's states, failing instead of hanging when it does not end in time."""
+    iterator = states.__aiter__()
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            yield await asyncio.wait_for(iterator.__anext__(), max(deadline - time.monotonic(), 0.01))
+        except StopAsyncIteration:
+            return
