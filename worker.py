@@ -18,6 +18,8 @@ import sys
 from datetime import timedelta
 
 import httpx
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -111,8 +113,24 @@ async def run_worker(stop: asyncio.Event) -> None:
     log.info("worker stopped", tokens_minted=tokens.minted)
 
 
+class ShutdownSettings(BaseSettings):
+    """How long a stopping worker lets running activities finish before cancelling them."""
+
+    model_config = SettingsConfigDict(env_prefix="WORKER_", extra="ignore")
+
+    shutdown_grace_s: float = Field(default=10.0, ge=0)
+
+
+class WorkerConfigError(ValueError):
+    """A worker setting a person must fix; the message names the variable."""
+
+
 def _shutdown_grace() -> timedelta:
-    return timedelta(seconds=float(os.environ.get("WORKER_SHUTDOWN_GRACE_S", "10")))
+    try:
+        return timedelta(seconds=ShutdownSettings().shutdown_grace_s)
+    except ValidationError as exc:
+        problem = exc.errors()[0]["msg"]
+        raise WorkerConfigError(f"WORKER_SHUTDOWN_GRACE_S: {problem} (seconds, e.g. 10)") from None
 
 
 def main() -> None:
@@ -129,7 +147,7 @@ def main() -> None:
     code = 0
     try:
         asyncio.run(runner())
-    except (TemporalSetupError, MissingCodecKey, tracing.TracingConfigError, WebhookConfigError) as exc:
+    except (TemporalSetupError, MissingCodecKey, tracing.TracingConfigError, WebhookConfigError, WorkerConfigError) as exc:
         # A configuration a person must fix: one line that says what, not a traceback.
         print(f"worker: {exc}", file=sys.stderr)
         code = 2

@@ -18,6 +18,7 @@ import pytest
 from momoflow import search_attributes
 from momoflow.metrics.server import MetricsSettings
 from momoflow.settings import CallbackSettings, CodecSettings, MomoSettings, PaymentDefaults, TemporalSettings
+from worker import ShutdownSettings, WorkerConfigError, _shutdown_grace
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -36,11 +37,13 @@ def test_compose_file_follows_the_compose_specification() -> None:
 
 def _known_env_names() -> set[str]:
     names: set[str] = set()
-    for settings in (TemporalSettings, MomoSettings, CallbackSettings, CodecSettings, PaymentDefaults, MetricsSettings):
+    for settings in (
+        TemporalSettings, MomoSettings, CallbackSettings, CodecSettings, PaymentDefaults, MetricsSettings, ShutdownSettings,
+    ):  # fmt: skip
         prefix = settings.model_config.get("env_prefix", "")
         for name, field in settings.model_fields.items():
             names.add(str(field.validation_alias or f"{prefix}{name}").upper())
-    return names | {"LOG_LEVEL"}
+    return names | {"LOG_LEVEL", "MOMOFLOW_DATA_DIR"}  # MOMOFLOW_DATA_DIR: python -m devstack --data-dir
 
 
 def test_every_momoflow_variable_in_compose_is_a_real_setting() -> None:
@@ -73,3 +76,15 @@ def test_env_example_documents_every_setting() -> None:
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), flags=re.M))
     missing = _known_env_names() - documented
     assert not missing, f".env.example does not document: {sorted(missing)}"
+
+
+def test_shutdown_grace_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKER_SHUTDOWN_GRACE_S", "2.5")
+    assert _shutdown_grace().total_seconds() == 2.5
+
+
+@pytest.mark.parametrize("value", ["ten", "-1"])
+def test_a_bad_shutdown_grace_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("WORKER_SHUTDOWN_GRACE_S", value)
+    with pytest.raises(WorkerConfigError, match="^WORKER_SHUTDOWN_GRACE_S: "):
+        _shutdown_grace()
