@@ -167,11 +167,14 @@ async def test_cancel_pre_approval_survives_a_worker_killed_mid_delete(stack: St
     mandate = await approval.result(timeout=30)
     assert mandate.status is PaymentStatus.SUCCESSFUL
 
-    await _faults(stack, api_slow_rate=1.0, api_slow_s=6.0)
+    slow_s = 6.0
+    faults_before = (await stack.sandbox_stats())["faults_injected"]
+    await _faults(stack, api_slow_rate=1.0, api_slow_s=slow_s)
     cancelling = asyncio.create_task(momoflow.cancel_pre_approval(mandate.reference_id))
-    await asyncio.sleep(2)
+    in_flight_since = await _until_a_call_is_slowed(stack, faults_before)  # the DELETE has reached MoMo
     stack.kill_worker()
-    await asyncio.sleep(5)  # the first DELETE lands at MoMo while no worker runs
+    # The first DELETE lands at MoMo while no worker runs: wait out its delay, counted from its arrival.
+    await asyncio.sleep(max(0.0, in_flight_since + slow_s + 1.0 - time.monotonic()))
     await _faults(stack, api_slow_rate=0.0)
     await stack.start_worker()
 
@@ -181,6 +184,16 @@ async def test_cancel_pre_approval_survives_a_worker_killed_mid_delete(stack: St
     with pytest.raises(OperationFailed) as info:
         await momoflow.cancel_pre_approval(mandate.reference_id)
     assert info.value.code == "NOT_ALLOWED"
+
+
+async def _until_a_call_is_slowed(stack: Stack, faults_before: int) -> float:
+    """When the sandbox began delaying a product call (a slowed call counts as a fault on arrival)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if (await stack.sandbox_stats())["faults_injected"] > faults_before:
+            return time.monotonic()
+        await asyncio.sleep(0.05)
+    raise AssertionError("no call reached the sandbox")
 
 
 async def _pending_payments(stack: Stack, count: int, label: str) -> list[Any]:

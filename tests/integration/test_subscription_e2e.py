@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import pytest
+from temporalio.service import RPCError
 
 from devstack import Stack
 from momoflow.models import PaymentStatus
@@ -98,6 +99,6 @@ async def test_subscription_debits_each_period_once_and_stops_with_the_mandate(s
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["state"] == "STOPPED"
     await subscriptions.cancel(momoflow.client, subscription_id)
-    with pytest.raises(Exception) as missing:
+    with pytest.raises(RPCError) as missing:
         await momoflow.subscription(subscription_id)
     assert subscriptions.is_not_found(missing.value)

@@ -35,6 +35,7 @@ from activities.collection import CollectionActivities
 from callbacks.app import create_app
 from callbacks.signaller import TemporalSignaller
 from momo.client import CollectionClient, MomoCredentials
+from momo.errors import MomoTransientError
 from momoflow import contract, tracing
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.contract import PROVIDER_CALLBACK_SIGNAL, status_task_queue
@@ -202,9 +203,9 @@ async def test_failed_momo_requests_mark_their_span_as_an_error(spans: InMemoryS
         "http://momo.test",
         MomoCredentials("collection", SUBSCRIPTION_KEY, "user", "key"),
     )
-    with pytest.raises(Exception):
+    with pytest.raises(MomoTransientError):  # a 500 is worth retrying
         await client.get_balance()
-    with pytest.raises(Exception):
+    with pytest.raises(MomoTransientError, match="timed out"):
         await client._send("GET", "http://momo.test/collection/v1_0/transfer/x")
     failed = [span for span in spans.get_finished_spans() if span.status.status_code is trace.StatusCode.ERROR]
     assert [(span.name, span.attributes.get("error.type")) for span in failed] == [

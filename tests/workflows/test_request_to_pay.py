@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from momoflow import search_attributes as sa
@@ -194,8 +195,9 @@ async def test_duplicate_late_and_foreign_callbacks_change_nothing(time_env: Wor
     assert result.status is PaymentStatus.SUCCESSFUL
     assert result.callbacks_received == 3
     assert fake.get_calls == 1  # the duplicates triggered no further checks
-    with pytest.raises(Exception):  # a callback after the end reaches nothing
+    with pytest.raises(RPCError) as ended:  # a callback after the end reaches nothing
         await _callback(handle, pending.reference_id)
+    assert ended.value.status is RPCStatusCode.NOT_FOUND
 
 
 async def test_lying_callback_is_overruled_by_get(time_env: WorkflowEnvironment, task_queue: str) -> None:

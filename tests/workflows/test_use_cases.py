@@ -11,6 +11,7 @@ import pytest
 from temporalio import activity
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from momoflow import contract
@@ -203,8 +204,9 @@ async def test_finished_invoice_cannot_be_cancelled(time_env: WorkflowEnvironmen
         handle, state = await _open_invoice(time_env, task_queue)
         await handle.signal(PROVIDER_CALLBACK_SIGNAL, ProviderCallback(reference_id=state.reference_id))
         await handle.result()
-        with pytest.raises(Exception):  # the workflow has finished: no update reaches it
+        with pytest.raises(RPCError) as ended:  # the workflow has finished: no update reaches it
             await handle.execute_update(InvoiceWorkflow.cancel)
+        assert ended.value.status is RPCStatusCode.NOT_FOUND
 
 
 # -- Synchronous use cases ----------------------------------------------------------------------
