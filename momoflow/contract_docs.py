@@ -23,6 +23,8 @@ from momoflow.use_cases import USE_CASES, Message, UseCase
 from momoflow import search_attributes as sa
 from momoflow.models import PaymentState, ProviderCallback, Resolution
 from momoflow.validation import INVALID_REQUEST, TIMING_BOUNDS
+from workflows import webhook_events
+from workflows.payment_pattern import NOT_SUBMITTED
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -87,12 +89,23 @@ def _workflow_section(use_case: UseCase) -> str:
             " sent by the callback gateway; only triggers a status GET.",
             f"- Query `{contract.STATUS_QUERY}` → [`PaymentState`](schemas/PaymentState.json): the live state.",
             f"- Update `{contract.RESOLVE_UPDATE}` ([`Resolution`](schemas/Resolution.json)) → `PaymentState`:"
-            " an operator settles an `UNKNOWN` operation; refused in any other status.",
+            " an operator settles an `UNKNOWN` operation and gets the resolved state at once. The workflow"
+            " stays open and keeps checking MoMo on the reconciliation schedule: `resolution_check` (`CHECKING`,"
+            " then `CONFIRMED`, `CONTRADICTED` or `NO_ANSWER`) and `discrepancy` (MoMo's differing answer) are"
+            " filled in later, in the `status` query and the result; `status` stays the operator's decision."
+            " Refused when the operation is not `UNKNOWN`, was already resolved, or its reconciliation has"
+            " ended (it then stays `UNKNOWN`).",
         ]
         if contract.CANCEL_UPDATE in use_case.updates:
             lines.append(
-                f"- Update `{contract.CANCEL_UPDATE}` (no argument) → `PaymentState` once the cancellation is final;"
-                " only while the invoice is `PENDING` or `UNKNOWN`."
+                f"- Update `{contract.CANCEL_UPDATE}` (no argument) → `PaymentState` once the cancellation is final"
+                " (`details.cancellation_status`, `details.cancellation_reason`; the invoice ends `FAILED`"
+                " `TRANSACTION_CANCELED` when it worked). Accepted while the invoice is `PENDING` or `UNKNOWN`."
+                " An invoice has one cancellation: send the update with the same update id every time (the"
+                f" facade uses `{contract.CANCEL_UPDATE}-<workflow id>`) so Temporal attaches a repeat to the first;"
+                " a repeat with another id sends nothing to MoMo, it waits for the first cancellation and returns"
+                " it, also after the invoice ended because of it. Once the workflow has closed, read the"
+                " cancellation from its result (`details.cancellation_reference_id` is set when there was one)."
             )
     lines += [_message_line(message) for message in use_case.messages]
     lines.append("")
@@ -147,7 +160,14 @@ When the worker has `WEBHOOK_ENDPOINTS`, every final status of an asynchronous o
 ([`WebhookEvent`](schemas/WebhookEvent.json)) POSTed to each endpoint as the JSON body, with
 `Momoflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (one `v1` per
 configured secret), `Momoflow-Event-Id` and `Momoflow-Event-Type`. Types:
-`payment.succeeded`, `payment.failed`, `payment.unknown`, `payment.resolved`.
+
+- `{webhook_events.SUCCEEDED}`: the operation ended `SUCCESSFUL`;
+- `{webhook_events.FAILED}`: the operation ended `FAILED` (`reason` as under Payment outcomes);
+- `{webhook_events.UNKNOWN}`: the deadline passed without MoMo's final answer; reconciliation goes on,
+  and a later `{webhook_events.SUCCEEDED}` or `{webhook_events.FAILED}` follows when MoMo answers;
+- `{webhook_events.RESOLVED}`: an operator resolved an `UNKNOWN` operation (the status is the operator's).
+
+Receivers deduplicate on `Momoflow-Event-Id` (the same for every delivery of one event).
 
 - Workflow type `{contract.WorkflowType.WEBHOOK_DELIVERY}`, id `{contract.IdPrefix.WEBHOOK_DELIVERY}-<the operation's workflow id>`,
   started by the worker (activity `{contract.WEBHOOK_ENQUEUE}`) with signal-with-start of
@@ -184,8 +204,14 @@ Set by the asynchronous workflows (register them on your namespace); never a pho
 deadline; reconciliation goes on and an operator may `resolve` it). A `FAILED` state's
 `reason` is MoMo's code (e.g. `PAYER_NOT_FOUND`, `NOT_ALLOWED`, `APPROVAL_REJECTED`, `EXPIRED`,
 `TRANSACTION_CANCELED`, or any of the codes above), a transfer pre-check's ({prechecks}),
-`RESOLVED_BY_OPERATOR`, or `UNSPECIFIED`. `{STILL_PENDING}` is internal (the poll schedule) and
-never reaches a caller.
+`RESOLVED_BY_OPERATOR`, `{NOT_SUBMITTED}`, or `UNSPECIFIED`. `{STILL_PENDING}` is internal (the poll
+schedule) and never reaches a caller.
+
+`{NOT_SUBMITTED}`: MoMo never accepted the request. Every submission failed or went unanswered
+until the deadline (the operation never became `PENDING`), and after a quiet period longer than
+any call may last (so no submission can still be on its way) MoMo answered 404 for the reference
+id, at the deadline or later during reconciliation. The reference id is never sent again, so
+nothing can be charged under it; start a new operation (a new key) to try again.
 
 ## Encrypted payloads
 
