@@ -214,11 +214,13 @@ class CollectionActivities:
     async def submit_invoice_cancellation(self, submit: SubmitInvoiceCancellation) -> bool:
         """DELETE the invoice under the cancellation's own reference id.
 
-        MoMo may not refuse a reused reference id on this DELETE with 409, and a retry can
-        meet an invoice that our earlier attempt already cancelled. So a refusal on a retry
-        is checked by GET of the cancellation's reference id: if MoMo knows it, the earlier
-        attempt was accepted (False, as for a 409) and the workflow follows it. The invoice's
-        own status is not enough: a cancelled invoice does not say who cancelled it.
+        MoMo may not refuse a reused reference id on this DELETE with 409, and a resend can
+        meet an invoice that our earlier attempt already cancelled. So every refusal is checked
+        by GET of the cancellation's reference id: if MoMo knows it, an earlier attempt was
+        accepted (False, as for a 409) and the workflow follows it. Every refusal, not only a
+        retry's: a workflow that resends after a status check starts a new activity, whose
+        attempt is 1 again. The invoice's own status is not enough: a cancelled invoice does not
+        say who cancelled it.
         """
         url = self._callback_url(submit.reference_id)
         attempt = activity.info().attempt
@@ -229,7 +231,7 @@ class CollectionActivities:
                 lambda: self._client.cancel_invoice(submit.invoice_reference_id, submit.reference_id, submit.external_id, url),
             )
         except ApplicationError as err:
-            if attempt > 1 and err.non_retryable and await self._cancellation_known(submit.reference_id):
+            if err.non_retryable and await self._cancellation_known(submit.reference_id):
                 log.info("invoice_cancellation accepted by an earlier attempt", reference_id=submit.reference_id, attempt=attempt)
                 return False
             raise
