@@ -26,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
 from workflows.payment_pattern import ONE_CALL, SUBMIT_RETRY, PaymentPattern
 
 _CANCEL_BUDGET = timedelta(minutes=5)
+# Patch id: the check a cancellation's callback triggers goes first, as the invoice's own does.
+CANCEL_CALLBACK_PRIORITY = "cancel-callback-check-priority"
 _OPEN = (PaymentStatus.PENDING, PaymentStatus.UNKNOWN)
 
 
@@ -117,7 +119,7 @@ class InvoiceWorkflow(PaymentPattern):
             await workflow.wait_condition(
                 lambda: self._cancel_callbacks > 0, timeout=timedelta(seconds=self._timing.callback_timeout_s)
             )
-            answer = await self._check_now(reference_id)
+            answer = await self._check_now(reference_id, after_callback=workflow.patched(CANCEL_CALLBACK_PRIORITY))
         except asyncio.TimeoutError:
             answer = None
         if answer is None or not answer.is_final:
