@@ -203,6 +203,10 @@ class PeriodOutcome:
     SUCCESSFUL = "SUCCESSFUL"
     FAILED = "FAILED"  # every attempt failed; the next period is unaffected
     STOPPED = "STOPPED"  # the mandate is no longer valid: the subscription was paused with the reason
+    # The debit's outcome is not known (MoMo never gave a final status): not retried, since it may yet be paid.
+    UNKNOWN = "UNKNOWN"
+    # An operator's decision, a contradiction by MoMo, or a debit that ended abnormally: someone must look.
+    NEEDS_REVIEW = "NEEDS_REVIEW"
 
 
 class SubscriptionPeriod(BaseModel):

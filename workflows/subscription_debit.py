@@ -7,9 +7,15 @@ trigger) starts, or attaches to, the same Request to Pay ``rtp-sub-<id>-<period>
 The Request to Pay is an ordinary ``RequestToPay`` workflow (the payment pattern),
 started by an activity with the facade's id policies.
 
-Retry: a failed debit is retried once, ``retry_after_s`` later (a day by default),
-under its own key (``...-retry1``); if that fails too the period is FAILED. Each
-period is its own workflow, so a retry never holds up the next period.
+Retry: a debit MoMo itself reported FAILED (not an operator's decision, not one MoMo
+later contradicted) is retried once, ``retry_after_s`` later (a day by default), under
+its own key (``...-retry1``); if that fails too the period is FAILED. A debit whose
+outcome is not known is never retried, since MoMo may still take the money: it ends the
+period ``UNKNOWN`` (no final status by the end of reconciliation), or ``NEEDS_REVIEW``
+(resolved by an operator without MoMo's confirmation, contradicted by MoMo, or the
+Request to Pay ended abnormally). The period waits as long as the Request to Pay may
+run: its longest deadline plus its longest reconciliation. Each period is its own
+workflow, so a retry never holds up the next period.
 
 Stop: before each attempt the payer's mandates are listed; unless this one is
 APPROVED (in the debit's currency, not past its expiry) the schedule is paused
@@ -27,7 +33,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from momoflow import contract
     from momoflow.contract import IdPrefix, PreApprovalEntry, PreApprovalListing
-    from momoflow.models import PaymentState, PaymentStatus
+    from momoflow.models import PaymentState, PaymentStatus, ResolutionCheck
     from momoflow.subscription import (
         DebitStart,
         PeriodOutcome,
@@ -36,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         SubscriptionPeriod,
         debit_key,
     )
+    from momoflow.validation import TIMING_BOUNDS
 
 from workflows.admission import admit
 
@@ -47,6 +54,12 @@ _SHORT = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=
 # with a back-off, as the payment pattern checks MoMo.
 _AWAIT = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=1.5, maximum_interval=timedelta(minutes=10))
 _AWAIT_LIMIT = timedelta(days=8)
+# Patch id: retry only a debit MoMo reported FAILED; wait for the debit's whole reconciliation.
+RETRY_ONLY_FAILED = "subscription-retry-only-failed"
+# The longest a Request to Pay may run: its longest deadline and reconciliation, and a day to spare.
+_SETTLE_LIMIT = timedelta(
+    seconds=TIMING_BOUNDS["deadline_s"][1] + TIMING_BOUNDS["reconcile_max_age_s"][1], days=1
+)
 _MANDATE_CHECK_LIMIT = timedelta(minutes=10)
 MANDATE_CHECK_UNAVAILABLE = "MANDATE_CHECK_UNAVAILABLE"
 
@@ -90,8 +103,14 @@ class SubscriptionDebitWorkflow:
                 )
                 workflow.logger.info("subscription stopped", extra={"reason": refusal})
                 return result.model_copy(update={"status": PeriodOutcome.STOPPED, "reason": note})
-            state = await self._debit(inp, period, attempt, result)
+            careful = workflow.patched(RETRY_ONLY_FAILED)
+            state = await self._debit(inp, period, attempt, result, careful)
             result.last_state = state
+            unsure = _unsure(state) if careful else None
+            if unsure is not None:
+                result.status, result.reason = unsure, state.reason or state.status.value
+                workflow.logger.warning("debit outcome not certain; not retried", extra={"outcome": unsure})
+                return result
             if state.status is PaymentStatus.SUCCESSFUL:
                 result.status, result.reason = PeriodOutcome.SUCCESSFUL, None
                 result.financial_transaction_id = state.financial_transaction_id
@@ -99,8 +118,14 @@ class SubscriptionDebitWorkflow:
             result.reason = state.reason or state.status.value
         return result
 
-    async def _debit(self, inp: SubscriptionDebitInput, period: datetime, attempt: int, result: SubscriptionPeriod) -> PaymentState:
-        """Start or attach to this attempt's Request to Pay and wait for its final state."""
+    async def _debit(
+        self, inp: SubscriptionDebitInput, period: datetime, attempt: int, result: SubscriptionPeriod, careful: bool
+    ) -> PaymentState:
+        """Start or attach to this attempt's Request to Pay and wait for its final state.
+
+        ``careful`` (patched): wait as long as the Request to Pay may run, and report one that
+        ended abnormally or never settled as UNKNOWN, not as a made-up FAILED.
+        """
         rtp = inp.request_to_pay(period)
         workflow_id = f"{IdPrefix.REQUEST_TO_PAY}-{debit_key(inp.subscription_id, period, attempt)}"
         result.debits.append(workflow_id)
@@ -116,15 +141,15 @@ class SubscriptionDebitWorkflow:
                 workflow_id,
                 result_type=PaymentState,
                 start_to_close_timeout=timedelta(seconds=30),
-                schedule_to_close_timeout=_AWAIT_LIMIT,
+                schedule_to_close_timeout=_SETTLE_LIMIT if careful else _AWAIT_LIMIT,
                 retry_policy=_AWAIT,
             )
         except ActivityError as err:
-            # The Request to Pay was terminated, or never settled within a week: not collected.
+            # The Request to Pay was terminated, or never settled in time: whether MoMo took the
+            # money is not known (before the patch this was taken for FAILED, and retried).
             reason = err.cause.type if isinstance(err.cause, ApplicationError) and err.cause.type else "DEBIT_NOT_SETTLED"
-            return PaymentState(
-                operation="request_to_pay", product="collection", reference_id="", status=PaymentStatus.FAILED, reason=reason
-            )
+            status = PaymentStatus.UNKNOWN if careful else PaymentStatus.FAILED
+            return PaymentState(operation="request_to_pay", product="collection", reference_id="", status=status, reason=reason)
 
     async def _mandate_refusal(self, inp: SubscriptionDebitInput) -> str | None:
         """Why the mandate no longer allows this debit, None when it does.
@@ -152,3 +177,20 @@ class SubscriptionDebitWorkflow:
         if entry.currency and entry.currency != inp.currency:
             return f"is for {entry.currency}, not {inp.currency}"
         return None
+
+
+def _unsure(state: PaymentState) -> str | None:
+    """The period's outcome when the debit's result is not MoMo's own final word; None when it is.
+
+    Only then may a FAILED debit be retried (or a SUCCESSFUL one be counted as paid).
+    """
+    if state.discrepancy is not None:
+        return PeriodOutcome.NEEDS_REVIEW  # MoMo contradicted an operator
+    if state.resolved_by is not None and state.resolution_check is not ResolutionCheck.CONFIRMED:
+        return PeriodOutcome.NEEDS_REVIEW  # an operator decided and MoMo has not confirmed it
+    if state.status is PaymentStatus.UNKNOWN:
+        # Never settled; or the Request to Pay ended abnormally (terminated, failed, timed out).
+        return PeriodOutcome.UNKNOWN if state.reason in (None, "DEBIT_NOT_SETTLED") else PeriodOutcome.NEEDS_REVIEW
+    if state.status not in (PaymentStatus.SUCCESSFUL, PaymentStatus.FAILED):
+        return PeriodOutcome.UNKNOWN
+    return None

@@ -23,7 +23,7 @@ from activities.errors import still_pending
 from activities.subscriptions import SubscriptionActivities
 from momoflow import contract
 from momoflow.contract import PreApprovalEntry, PreApprovalListing, ProviderStatus, StatusCheck, SubmitRequestToPay
-from momoflow.models import Party, TimingOverrides
+from momoflow.models import Party, PaymentState, PaymentStatus, Resolution, TimingOverrides
 from momoflow.subscription import Cadence, StopSubscription, SubscriptionDebitInput, SubscriptionPeriod
 from tests.workflows.cases import TIMING
 from tests.workflows.fakes import workers
@@ -55,6 +55,9 @@ class FakeMomo:
             self.submit_times.append(activity.info().current_attempt_scheduled_time)
             nth = sum(1 for post in self.posts if post.request.external_id == submit.request.external_id)
             status = self.outcome(submit.request.external_id, nth)
+            if status == "PENDING":  # MoMo never gives a final status
+                self.status_by_ref[submit.reference_id] = ProviderStatus(status="PENDING")
+                return True
             reason = None if status == "SUCCESSFUL" else status
             self.status_by_ref[submit.reference_id] = ProviderStatus(
                 status="SUCCESSFUL" if reason is None else "FAILED", reason=reason,
@@ -69,8 +72,8 @@ class FakeMomo:
         @activity.defn(name=contract.REQUEST_TO_PAY.await_final)
         async def await_final(check: StatusCheck) -> ProviderStatus:
             answer = self.status_by_ref.get(check.reference_id)
-            if answer is None:
-                raise still_pending("not yet visible")
+            if answer is None or not answer.is_final:
+                raise still_pending("not yet visible" if answer is None else answer.status)
             return answer
 
         @activity.defn(name=contract.LIST_PRE_APPROVALS)
@@ -216,6 +219,41 @@ async def test_a_failed_debit_is_retried_a_day_later_and_the_next_period_goes_on
     first_posts = [t for t, post in zip(momo.submit_times, momo.posts) if "-20300101T" in post.request.external_id]
     assert len(first_posts) == 2 and first_posts[1] - first_posts[0] >= DAY
     assert len(momo.posts) == 5  # 2 + 1 + 2: one POST per attempt, never more
+
+
+async def test_a_debit_that_never_settles_is_not_debited_again(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    # MoMo never answers: the Request to Pay ends UNKNOWN after its reconciliation. It may yet be
+    # paid, so the period ends UNKNOWN and no second debit is sent.
+    momo = FakeMomo(outcome=lambda external_id, nth: "PENDING")
+    runner = Runner(time_env, task_queue, momo)
+    async with runner.workers():
+        period = await runner.run(START)
+    assert period.status == "UNKNOWN" and len(period.debits) == 1
+    assert period.last_state is not None and period.last_state.status is PaymentStatus.UNKNOWN
+    assert len(momo.posts) == 1
+
+
+async def test_a_debit_an_operator_failed_is_not_debited_again(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    # An operator resolves the UNKNOWN debit as FAILED, and MoMo never confirms it: MoMo may still
+    # take the money, so the period needs review and no second debit is sent.
+    momo = FakeMomo(outcome=lambda external_id, nth: "PENDING")
+    runner = Runner(time_env, task_queue, momo)
+    async with runner.workers():
+        handle = await runner.start(START)
+        debit = time_env.client.get_workflow_handle(f"rtp-sub-{runner.subscription_id}-20300101T000000Z")
+        while True:
+            try:
+                state = await debit.query("status", result_type=PaymentState)
+                if state.status is PaymentStatus.UNKNOWN:
+                    break
+            except Exception:  # not started yet
+                pass
+            await time_env.sleep(30)
+        resolution = Resolution(status=PaymentStatus.FAILED, operator="alice", reason="support: never debited")
+        await debit.execute_update(RequestToPayWorkflow.resolve, resolution)
+        period = await handle.result()
+    assert period.status == "NEEDS_REVIEW" and len(period.debits) == 1
+    assert len(momo.posts) == 1
 
 
 async def test_a_run_outside_a_schedule_needs_its_time(time_env: WorkflowEnvironment, task_queue: str) -> None:
