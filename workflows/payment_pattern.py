@@ -67,6 +67,8 @@ RESEND_UNTIL_ACKNOWLEDGED = "resend-until-acknowledged"
 EARLY_STATUS_CHECKS = "early-status-checks"
 # Patch id of status checks carrying a task-queue priority (see CheckPriority).
 PRIORITIZED_CHECKS = "prioritized-status-checks"
+# Patch id of the last status check at the end of reconciliation (see ``_last_reconciliation_check``).
+FINAL_CHECK_AT_RECONCILIATION_END = "final-check-at-reconciliation-end"
 # After the last submission ended, wait this long before trusting a 404: longer than one
 # call may last (ONE_CALL, which also bounds the worker's HTTP timeout), so no request of
 # ours can still be on its way to MoMo.
@@ -236,11 +238,10 @@ class PaymentPattern(ResolutionFollowUp):
             backoff_coefficient=2.0,
             maximum_interval=timedelta(seconds=timing.reconcile_max_interval_s),
         )
-        answer = await self._poll_phase(
-            reconcile,
-            workflow.now() + timedelta(seconds=timing.reconcile_max_age_s),
-            not_found_is_answer=never_acknowledged,
-        )
+        reconciliation_end = workflow.now() + timedelta(seconds=timing.reconcile_max_age_s)
+        answer = await self._poll_phase(reconcile, reconciliation_end, not_found_is_answer=never_acknowledged)
+        if answer is None and self._resolution is None and workflow.patched(FINAL_CHECK_AT_RECONCILIATION_END):
+            answer = await self._last_reconciliation_check(reconciliation_end, never_acknowledged)
         if answer is not None and answer.status == "NOT_FOUND":
             return await self._finish(
                 ProviderStatus(status="FAILED", reason=NOT_SUBMITTED), "reconciliation", self._not_submitted_message()
@@ -277,6 +278,26 @@ class PaymentPattern(ResolutionFollowUp):
             pass
         answer = await self._check_now()
         return answer if answer is not None and answer.is_final else None
+
+    async def _last_reconciliation_check(self, end: datetime, not_found_is_answer: bool) -> ProviderStatus | None:
+        """Reconciliation's polls stop up to one interval early, as the deadline's do: wait for its
+        end (a callback or an operator's resolution cuts the wait short) and ask once more."""
+        seen = self._nudges
+        try:
+            if self._until(end) > timedelta(0):  # a zero timeout would mean "no timeout"
+                await workflow.wait_condition(
+                    lambda: self._nudges > seen or self._resolution is not None, timeout=self._until(end)
+                )
+        except asyncio.TimeoutError:
+            pass
+        if self._resolution is not None:
+            return None
+        answer = await self._check_now()
+        if answer is None:
+            return None
+        if answer.is_final or (not_found_is_answer and answer.status == "NOT_FOUND"):
+            return answer
+        return None
 
     async def _early_checks(self, deadline: datetime) -> ProviderStatus | None:
         """Without a callback, check first ``poll_interval_s`` after submit, then 1.5 times later

@@ -6,9 +6,12 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 
-from momoflow.contract import ProviderStatus
+from activities.errors import still_pending
+from momoflow import contract
+from momoflow.contract import ProviderStatus, StatusCheck
 from momoflow.models import PaymentState, PaymentStatus, PaymentTiming
 from momoflow.operations import RequestToPayInput, RequestToPayRequest
 from tests.workflows.fakes import FakeOperation, workers
@@ -70,3 +73,41 @@ async def _run_until_unknown(env: WorkflowEnvironment, queue: str, fake: FakeOpe
         await env.sleep(TIMING.deadline_s + 5)
         state: PaymentState = await handle.query("status", result_type=PaymentState)
         assert state.status is PaymentStatus.UNKNOWN
+
+
+async def test_a_last_check_at_the_end_of_reconciliation(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    # Reconciliation's polls double up to 600 s apart, so the last one falls up to 600 s before
+    # its end (no retry is scheduled past it). MoMo settles in that gap: a last check at the end sees it.
+    timing = PaymentTiming(
+        callback_timeout_s=60, poll_interval_s=5, deadline_s=300,
+        reconcile_initial_interval_s=60, reconcile_max_interval_s=600, reconcile_max_age_s=3600,
+    )  # fmt: skip
+    started = await time_env.get_current_time()
+    paid_after_s = 300 + 3600 - 150  # after the last poll, before the end
+
+    async def answer() -> ProviderStatus:
+        elapsed = (await time_env.get_current_time() - started).total_seconds()
+        return SUCCESS if elapsed >= paid_after_s else PENDING
+
+    @activity.defn(name=contract.REQUEST_TO_PAY.get_status)
+    async def get_status(check: StatusCheck) -> ProviderStatus:
+        return await answer()
+
+    @activity.defn(name=contract.REQUEST_TO_PAY.await_final)
+    async def await_final(check: StatusCheck) -> ProviderStatus:
+        status = await answer()
+        if not status.is_final:
+            raise still_pending(status.status)
+        return status
+
+    submit = FakeOperation().activities()[0]
+    request = RequestToPayRequest(
+        amount=Decimal("5"), currency="EUR", payer={"party_id_type": "MSISDN", "party_id": "46733123454"}, external_id="X"
+    )
+    async with workers(time_env, task_queue, [RequestToPayWorkflow], [submit, get_status, await_final]):
+        handle = await time_env.client.start_workflow(
+            RequestToPayWorkflow.run, RequestToPayInput(request=request, timing=timing), id=f"rtp-{uuid.uuid4()}", task_queue=task_queue
+        )
+        result = await handle.result()
+    assert result.status is PaymentStatus.SUCCESSFUL
+    assert result.history[-1].source == "reconciliation"
