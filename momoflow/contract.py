@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from momoflow.models import Money, Party, PaymentState, PaymentTiming
+from momoflow.models import Money, Party, PaymentState, PaymentTiming, ProviderAnswer
 from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, RequestToWithdrawRequest, TransferRequest
 from momoflow.payouts import DepositRequest, RemittanceTransferRequest
 from momoflow.refunds import RefundRequest
@@ -402,6 +402,8 @@ class WebhookEventData(BaseModel):
     resolved_by: str | None = None
     details: dict[str, str] = Field(default_factory=dict)
     party: Party | None = None
+    # In ``payment.discrepancy``: MoMo's final status, which contradicts the operator's ``status``.
+    discrepancy: ProviderAnswer | None = None
 
 
 class WebhookEvent(BaseModel):

@@ -13,8 +13,10 @@ may already have acted on it; MoMo's answer is recorded beside it:
 - differs: ``resolution_check = CONTRADICTED``, ``discrepancy`` holds MoMo's
   status, reason, financial transaction id and when it was seen, the
   ``MomoDiscrepancy`` search attribute holds MoMo's status, the
-  ``momoflow_resolution_discrepancies_total`` counter goes up and an error is
-  logged: an operator must reverse or complete the business side;
+  ``momoflow_resolution_discrepancies_total`` counter goes up, an error is
+  logged and, when webhooks are on, a ``payment.discrepancy`` event tells the
+  merchant who acted on ``payment.resolved``: someone must reverse or complete
+  the business side;
 - no final answer in time: ``resolution_check = NO_ANSWER``.
 
 The workflow's result is the state at that moment, discrepancy included.
@@ -35,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import ProviderStatus, StatusCheck
     from momoflow.models import PaymentStatus, ProviderAnswer, ResolutionCheck
 
-from workflows import observability
+from workflows import observability, webhook_events
 
 # Patch id: the workflow stays open after a resolution and checks it against MoMo.
 VERIFY_RESOLUTION = "verify-resolution"
@@ -97,6 +99,8 @@ class ResolutionFollowUp:
                     "financial_transaction_id": seen.financial_transaction_id,
                 },
             )
+            if self._webhooks[0] and workflow.patched(webhook_events.DISCREPANCY_EVENTS):
+                await self._announce(webhook_events.DISCREPANCY)
         observability.show(state)
         observability.resolution_checked(state.resolution_check.value)
 

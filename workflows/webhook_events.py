@@ -1,6 +1,7 @@
 """Turn an operation's status change into a webhook event and hand it to the worker.
 
-Called from the payment pattern at every final status (and at UNKNOWN), only when
+Called from the payment pattern at every final status (and at UNKNOWN, and when MoMo
+contradicts an operator's resolution), only when
 the worker's admission said webhooks are on (recorded in history, so replays and
 payments started without webhooks never change). The event id is derived from the
 workflow id, run id and the event's sequence in the run, so a replay or a retried
@@ -27,6 +28,10 @@ SUCCEEDED = "payment.succeeded"
 FAILED = "payment.failed"
 UNKNOWN = "payment.unknown"
 RESOLVED = "payment.resolved"
+# MoMo's final answer contradicts an operator's resolution (workflows/resolution.py).
+DISCREPANCY = "payment.discrepancy"
+# Patch id of announcing a discrepancy as a webhook event.
+DISCREPANCY_EVENTS = "webhook-discrepancy-events"
 # Signalling the delivery workflow needs only Temporal; keep trying for a while if it is down.
 _ENQUEUE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1))
 _ENQUEUE_BUDGET = timedelta(hours=1)
@@ -57,6 +62,7 @@ def event_for(state: PaymentState, event_type: str, sequence: int, party: Party 
             resolved_by=state.resolved_by,
             details=dict(state.details),
             party=party,
+            discrepancy=state.discrepancy if event_type == DISCREPANCY else None,
         ),
     )
 

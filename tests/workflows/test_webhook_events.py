@@ -129,6 +129,38 @@ async def test_unknown_then_resolution_are_two_events_delivered_in_order(time_en
     assert first_resolved >= last_unknown
 
 
+async def test_momo_contradicting_a_resolution_is_a_discrepancy_event(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    # The operator says FAILED; the customer approves after all and MoMo moves the money. A merchant
+    # that acted on payment.resolved must hear of it.
+    fake = FakeOperation(statuses=[PENDING])
+    receiver = ScriptedReceiver()
+    async with webhook_workers(time_env, task_queue, [RequestToPayWorkflow], fake.activities(), receiver):
+        payment = await _start(time_env, task_queue)
+        for _ in range(100):
+            if (await payment.query(RequestToPayWorkflow.status)).status is PaymentStatus.PENDING:
+                break
+            await asyncio.sleep(0.05)
+        await time_env.sleep(TIMING.deadline_s + 5)
+        for _ in range(100):
+            if (await payment.query(RequestToPayWorkflow.status)).status is PaymentStatus.UNKNOWN:
+                break
+            await asyncio.sleep(0.05)
+        await payment.execute_update(
+            contract.RESOLVE_UPDATE, Resolution(status=PaymentStatus.FAILED, operator="ops", reason="support: never debited")
+        )
+        fake.statuses.append(SUCCESS)
+        state: PaymentState = await payment.result()
+        done = await _deliveries(time_env, payment)
+    run_id = (await payment.describe()).run_id
+    # The discrepancy comes long after the first two were delivered: a later run of the delivery workflow.
+    assert [post.event.type for post in receiver.delivered] == ["payment.unknown", "payment.resolved", "payment.discrepancy"]
+    event = receiver.delivered[-1].event
+    assert [d.event.id for d in done.dispatches][-1] == event.id == event_id(payment.id, run_id, 2, "payment.discrepancy")
+    assert (event.data.status, event.data.resolved_by) == ("FAILED", "ops")  # the operator's decision stands
+    assert event.data.discrepancy is not None and state.discrepancy is not None
+    assert (event.data.discrepancy.status, event.data.discrepancy.financial_transaction_id) == (PaymentStatus.SUCCESSFUL, "FT-1")
+
+
 async def test_failed_attempts_are_retried_with_exponential_backoff(time_env: WorkflowEnvironment, task_queue: str) -> None:
     receiver = ScriptedReceiver(failures=4)
     async with webhook_workers(time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver):
