@@ -7,25 +7,42 @@ accepted. Status checks never decide anything; they report what MoMo says.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.errors import still_pending, to_application_error
 from momo.errors import MomoConflictError, MomoError, MomoNotFoundError
-from momoflow.contract import ProviderStatus
+from momoflow.contract import SUBMIT_ATTEMPT_LIMIT_S, ProviderStatus
 from momoflow.logging import get_logger
 
 log = get_logger("activities")
 R = TypeVar("R")
+# A submit that did not finish within its limit: outcome unknown, retried.
+SUBMIT_CUT_OFF = "SUBMIT_CUT_OFF"
 
 
 async def submit_once(operation: str, reference_id: str, send: Callable[[], Awaitable[None]]) -> bool:
-    """True if this call created the operation at MoMo, False if MoMo had it already."""
+    """True if this call created the operation at MoMo, False if MoMo had it already.
+
+    The whole call is cut off after :data:`SUBMIT_ATTEMPT_LIMIT_S`, less than the activity's
+    start-to-close, so no attempt outlives what the workflow believes (its NOT_SUBMITTED relies
+    on it). A cut-off call may still have reached MoMo: it fails retryably, and the workflow
+    resends under the same reference id or asks MoMo.
+    """
     attempt = activity.info().attempt
     try:
-        await send()
+        async with asyncio.timeout(SUBMIT_ATTEMPT_LIMIT_S):
+            await send()
+    except TimeoutError:
+        log.warning(f"{operation} cut off", reference_id=reference_id, limit_s=SUBMIT_ATTEMPT_LIMIT_S, attempt=attempt)
+        raise ApplicationError(
+            f"{operation}: no answer from MoMo within {SUBMIT_ATTEMPT_LIMIT_S:g} s; the request may have been taken",
+            type=SUBMIT_CUT_OFF,
+        ) from None
     except MomoConflictError:
         log.info(f"{operation} already accepted", reference_id=reference_id, attempt=attempt)
         return False

@@ -24,6 +24,16 @@ from momoflow.payouts import DepositRequest, RemittanceTransferRequest
 from momoflow.refunds import RefundRequest
 from momoflow.validation import INVALID_REQUEST, Problem  # noqa: F401 (INVALID_REQUEST is part of the contract)
 
+# -- how long one call may last ----------------------------------------------------------
+
+# The start-to-close timeout of every activity that makes one MoMo call (workflows' ONE_CALL).
+ONE_CALL_S = 30.0
+# How long one attempt of a submit activity may run on the worker, token fetch, POST and a
+# retry after 401 included (activities/operations.py ``submit_once``). Below ONE_CALL_S, so an
+# attempt has ended on the worker by the time the server times it out: the server does not
+# tell a worker that an activity timed out unless it heartbeats, and a submit does not.
+SUBMIT_ATTEMPT_LIMIT_S = 25.0
+
 # -- messages every asynchronous operation workflow understands ---------------------------
 
 PROVIDER_CALLBACK_SIGNAL = "provider_callback"

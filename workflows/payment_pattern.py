@@ -11,7 +11,8 @@ An operation is PENDING only once MoMo acknowledged it (202 or 409 on submit, or
 GET that knows the reference id); while MoMo answers 404 it is resent. If MoMo was
 unreachable until the deadline and, a quiet period after the last submission, still
 answers 404, the operation ends FAILED ``NOT_SUBMITTED``: that is certain, because no
-request can still be in flight and the reference id is never sent again.
+request can still be in flight (see :data:`QUIET_PERIOD`) and the reference id is never
+sent again.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         STATUS_QUERY,
         CheckPriority,
         ProviderStatus,
+        ONE_CALL_S,
         StatusCheck,
         Steps,
         status_task_queue,
@@ -56,7 +58,7 @@ from workflows.resolution import VERIFY_RESOLUTION, ResolutionFollowUp
 SUBMIT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30))
 CHECK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=10))
 CHECK_BUDGET = timedelta(seconds=60)
-ONE_CALL = timedelta(seconds=30)
+ONE_CALL = timedelta(seconds=ONE_CALL_S)
 # Patch id of the last status check at the deadline (histories from before it replay without it).
 FINAL_CHECK_AT_DEADLINE = "final-check-at-deadline"
 # Patch id of status checks on the queue the worker derives, whatever the caller sent.
@@ -69,10 +71,13 @@ EARLY_STATUS_CHECKS = "early-status-checks"
 PRIORITIZED_CHECKS = "prioritized-status-checks"
 # Patch id of the last status check at the end of reconciliation (see ``_last_reconciliation_check``).
 FINAL_CHECK_AT_RECONCILIATION_END = "final-check-at-reconciliation-end"
-# After the last submission ended, wait this long before trusting a 404: longer than one
-# call may last (ONE_CALL, which also bounds the worker's HTTP timeout), so no request of
-# ours can still be on its way to MoMo.
-QUIET_PERIOD = 2 * ONE_CALL
+# After the last submission ended, wait this long before trusting a 404. Every submit attempt
+# ends on the worker within SUBMIT_ATTEMPT_LIMIT_S of its start (``submit_once`` cuts it off;
+# the MoMo client bounds each request more tightly still), which is less than the activity's
+# start-to-close (ONE_CALL): so when the workflow learns that its last submission ended, no
+# attempt is still sending. A further ONE_CALL is margin for a request already on the wire and
+# for MoMo to make it visible to a GET (60 s in all, 35 s beyond the attempt's bound).
+QUIET_PERIOD = ONE_CALL + timedelta(seconds=ONE_CALL_S)
 # Between status checks without a callback: each wait 1.5 times the previous one.
 CHECK_BACKOFF = 1.5
 NOT_SUBMITTED = "NOT_SUBMITTED"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,12 +12,14 @@ import pytest
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 from temporalio.testing import ActivityEnvironment
 
+from activities import operations
 from activities.accounts import account_activities
 from activities.collection import CollectionActivities
 from momo.client import CollectionClient, MomoCredentials
-from momoflow.contract import AccountHolderCheck, StatusCheck, SubmitRequestToPay
+from momoflow.contract import ONE_CALL_S, SUBMIT_ATTEMPT_LIMIT_S, AccountHolderCheck, StatusCheck, SubmitRequestToPay
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.operations import RequestToPayRequest
+from workflows.payment_pattern import ONE_CALL, QUIET_PERIOD
 
 REF = "0b8a6c2e-2b8f-4f0c-9d8f-2a4b6c8d0e1f"
 SIGNER = CallbackSigner.from_spec("k1:activity-test-secret-0123")
@@ -124,3 +128,24 @@ async def test_unknown_account_holder_is_not_found_not_an_error() -> None:
     check = account_activities(_client(404, {"code": "RESOURCE_NOT_FOUND", "message": "x"}))[1]
     holder = await ActivityEnvironment().run(check, AccountHolderCheck(party={"party_id_type": "MSISDN", "party_id": "46733123450"}))
     assert (holder.found, holder.active) == (False, False)
+
+
+async def test_a_submit_that_outlasts_its_bound_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    # MoMo never answers the POST. The server does not tell the worker that the activity timed out
+    # (a submit does not heartbeat), so the attempt must end by itself, before its start-to-close.
+    assert SUBMIT_ATTEMPT_LIMIT_S < ONE_CALL_S == ONE_CALL.total_seconds() < QUIET_PERIOD.total_seconds()
+    monkeypatch.setattr(operations, "SUBMIT_ATTEMPT_LIMIT_S", 0.2)  # the bound, shortened for the test
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token/"):
+            return httpx.Response(200, json={"access_token": "t", "token_type": "access_token", "expires_in": 3600})
+        await asyncio.sleep(30)
+        return httpx.Response(202)
+
+    creds = MomoCredentials("collection", "sub", "user", "key")
+    client = CollectionClient(httpx.AsyncClient(transport=httpx.MockTransport(handler)), "http://momo.test", creds)
+    started = time.monotonic()
+    with pytest.raises(ApplicationError) as raised:
+        await ActivityEnvironment().run(_activities(client).submit_request_to_pay, SubmitRequestToPay(reference_id=REF, request=REQUEST))
+    assert time.monotonic() - started < 2
+    assert raised.value.type == operations.SUBMIT_CUT_OFF and not raised.value.non_retryable  # outcome unknown: resent
