@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
@@ -101,8 +102,7 @@ def debit_input(subscription_id: str, at: datetime, **changes: Any) -> Subscript
         currency="EUR",
         cadence=Cadence(every_s=int(DAY.total_seconds())),
         retry_after_s=DAY.total_seconds(),
-        timing=TimingOverrides.of(TIMING),
-        **{"scheduled_at": at, **changes},
+        **{"scheduled_at": at, "timing": TimingOverrides.of(TIMING), **changes},
     )
 
 
@@ -233,9 +233,24 @@ async def test_a_debit_that_never_settles_is_not_debited_again(time_env: Workflo
     assert len(momo.posts) == 1
 
 
-async def test_a_debit_an_operator_failed_is_not_debited_again(time_env: WorkflowEnvironment, task_queue: str) -> None:
-    # An operator resolves the UNKNOWN debit as FAILED, and MoMo never confirms it: MoMo may still
-    # take the money, so the period needs review and no second debit is sent.
+async def test_a_debit_still_reconciling_after_eight_days_is_waited_for(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    # The Request to Pay reconciles for 10 days (up to 30 are allowed): the period waits for it
+    # rather than calling it FAILED after 8 days and debiting again.
+    timing = TIMING.model_copy(update={"reconcile_max_interval_s": DAY.total_seconds(), "reconcile_max_age_s": 10 * DAY.total_seconds()})
+    momo = FakeMomo(outcome=lambda external_id, nth: "PENDING")
+    runner = Runner(time_env, task_queue, momo)
+    async with runner.workers():
+        period = await runner.run(START, timing=TimingOverrides.of(timing))
+    assert period.status == "UNKNOWN" and len(momo.posts) == 1
+    assert period.last_state is not None and period.last_state.reference_id  # the debit's own state, not a made-up one
+
+
+@pytest.mark.parametrize("momo_later", [None, "SUCCESSFUL"])
+async def test_a_debit_an_operator_failed_is_not_debited_again(
+    time_env: WorkflowEnvironment, task_queue: str, momo_later: str | None
+) -> None:
+    # An operator resolves the UNKNOWN debit as FAILED, and MoMo never confirms it (or contradicts
+    # it: the customer approved after all). The period needs review and no second debit is sent.
     momo = FakeMomo(outcome=lambda external_id, nth: "PENDING")
     runner = Runner(time_env, task_queue, momo)
     async with runner.workers():
@@ -250,9 +265,13 @@ async def test_a_debit_an_operator_failed_is_not_debited_again(time_env: Workflo
                 pass
             await time_env.sleep(30)
         resolution = Resolution(status=PaymentStatus.FAILED, operator="alice", reason="support: never debited")
-        await debit.execute_update(RequestToPayWorkflow.resolve, resolution)
+        resolved = await debit.execute_update(RequestToPayWorkflow.resolve, resolution)
+        if momo_later is not None:
+            momo.status_by_ref[resolved.reference_id] = ProviderStatus(status=momo_later, financial_transaction_id="ftx-late")
         period = await handle.result()
     assert period.status == "NEEDS_REVIEW" and len(period.debits) == 1
+    assert period.last_state is not None
+    assert (period.last_state.discrepancy is not None) == (momo_later is not None)
     assert len(momo.posts) == 1
 
 
