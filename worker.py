@@ -24,12 +24,12 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.admission import admission_activity
+from activities.webhooks import webhook_activities
 from momo.tokens import TokenCache
 from momoflow import tracing
 from momoflow.logging import configure_logging, get_logger
 from momoflow.metrics import server as metrics_server
 from momoflow.metrics import temporal as temporal_metrics
-from activities.webhooks import webhook_activities
 from momoflow.metrics import unknown as unknown_metrics
 from momoflow.settings import (
     CallbackSettings,
@@ -147,7 +147,13 @@ def main() -> None:
     code = 0
     try:
         asyncio.run(runner())
-    except (TemporalSetupError, MissingCodecKey, tracing.TracingConfigError, WebhookConfigError, WorkerConfigError) as exc:
+    except (
+        TemporalSetupError,
+        MissingCodecKey,
+        tracing.TracingConfigError,
+        WebhookConfigError,
+        WorkerConfigError,
+    ) as exc:
         # A configuration a person must fix: one line that says what, not a traceback.
         print(f"worker: {exc}", file=sys.stderr)
         code = 2

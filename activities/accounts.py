@@ -11,12 +11,12 @@ from typing import Any
 
 from temporalio import activity
 
-from momoflow import contract
 from activities.errors import to_application_error
 from momo.client import MomoHttp
 from momo.errors import MomoError, MomoNotFoundError
-from momoflow.contract import AccountBalance, AccountHolder, AccountHolderCheck, BalanceCheck
 from momo.models import PartyIdType
+from momoflow import contract
+from momoflow.contract import AccountBalance, AccountHolder, AccountHolderCheck, BalanceCheck
 
 
 def account_activities(client: MomoHttp) -> list[Callable[..., Any]]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from momoflow import contract
 from activities.errors import to_application_error
 from activities.operations import report_status, require_final, submit_once
 from momo.client import CollectionClient
 from momo.errors import MomoBusinessError, MomoError, MomoNotFoundError
 from momo.models import CreateInvoice, InvoiceResult, PreApproval, PreApprovalResult, RequestToPay, RequestToPayResult
 from momo.models import Party as WireParty
+from momoflow import contract
+from momoflow.callback_tokens import CallbackSigner
 from momoflow.contract import (
     PreApprovalCancellation,
     PreApprovalEntry,
@@ -23,7 +24,6 @@ from momoflow.contract import (
     SubmitPreApproval,
     SubmitRequestToPay,
 )
-from momoflow.callback_tokens import CallbackSigner
 from momoflow.logging import get_logger
 from momoflow.models import Party
 
@@ -228,11 +228,17 @@ class CollectionActivities:
             return await submit_once(
                 "invoice_cancellation",
                 submit.reference_id,
-                lambda: self._client.cancel_invoice(submit.invoice_reference_id, submit.reference_id, submit.external_id, url),
+                lambda: self._client.cancel_invoice(
+                    submit.invoice_reference_id, submit.reference_id, submit.external_id, url
+                ),
             )
         except ApplicationError as err:
             if err.non_retryable and await self._cancellation_known(submit.reference_id):
-                log.info("invoice_cancellation accepted by an earlier attempt", reference_id=submit.reference_id, attempt=attempt)
+                log.info(
+                    "invoice_cancellation accepted by an earlier attempt",
+                    reference_id=submit.reference_id,
+                    attempt=attempt,
+                )
                 return False
             raise
 

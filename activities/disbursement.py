@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from momoflow import contract
 from activities.collection import wire_party
 from activities.operations import report_status, require_final, submit_once
 from momo.client import DisbursementClient
 from momo.models import Transfer, TransferResult
-from momoflow.contract import ProviderStatus, StatusCheck, SubmitTransfer
+from momoflow import contract
 from momoflow.callback_tokens import CallbackSigner
+from momoflow.contract import ProviderStatus, StatusCheck, SubmitTransfer
 
 
 def _transfer_status(result: TransferResult) -> ProviderStatus:
@@ -39,7 +39,9 @@ class DisbursementActivities:
             payee_note=request.payee_note,
         )
         url = self._signer.url(self._callback_base_url, activity.info().workflow_id, submit.reference_id)
-        return await submit_once("transfer", submit.reference_id, lambda: self._client.transfer(submit.reference_id, body, url))
+        return await submit_once(
+            "transfer", submit.reference_id, lambda: self._client.transfer(submit.reference_id, body, url)
+        )
 
     @activity.defn(name=contract.TRANSFER.get_status)
     async def get_transfer_status(self, check: StatusCheck) -> ProviderStatus:

@@ -95,7 +95,9 @@ class RemittanceActivities:
     @activity.defn(name=contract.REMITTANCE_TRANSFER.await_final)
     async def await_final_transfer(self, check: StatusCheck) -> ProviderStatus:
         return await require_final(
-            lambda: self._client.get_transfer(check.reference_id), _status, not_found_is_answer=check.not_found_is_answer
+            lambda: self._client.get_transfer(check.reference_id),
+            _status,
+            not_found_is_answer=check.not_found_is_answer,
         )
 
     def main(self) -> list[object]:

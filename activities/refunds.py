@@ -42,7 +42,9 @@ def _refund_status(result: RefundResult) -> ProviderStatus:
 class RefundActivities:
     """MoMo's refund endpoints on one disbursement credential; ``version`` picks v1 or v2 for the POST."""
 
-    def __init__(self, client: DisbursementClient, signer: CallbackSigner, callback_base_url: str, version: str = "v2") -> None:
+    def __init__(
+        self, client: DisbursementClient, signer: CallbackSigner, callback_base_url: str, version: str = "v2"
+    ) -> None:
         if version not in REFUND_VERSIONS:
             raise ValueError(f"MOMO_REFUND_API_VERSION: must be one of {', '.join(REFUND_VERSIONS)}, got {version!r}")
         self._client = client
@@ -63,7 +65,9 @@ class RefundActivities:
         )
         url = self._signer.url(self._callback_base_url, activity.info().workflow_id, submit.reference_id)
         return await submit_once(
-            "refund", submit.reference_id, lambda: self._client.refund(submit.reference_id, body, url, version=self._version)
+            "refund",
+            submit.reference_id,
+            lambda: self._client.refund(submit.reference_id, body, url, version=self._version),
         )
 
     @activity.defn(name=contract.REFUND.get_status)
@@ -116,7 +120,9 @@ class LedgerActivities:
                 # The ledger could not read the payment just now: the same claim, asked again, is harmless.
                 raise ApplicationError(f"refund ledger {ledger_id}: {cause.message}", type=ORIGINAL_UNREADABLE) from exc
             # The ledger refused the claim's shape (its validator): retrying cannot help.
-            raise ApplicationError(f"refund ledger {ledger_id} refused the claim: {cause}", type="LEDGER_REFUSED", non_retryable=True) from exc
+            raise ApplicationError(
+                f"refund ledger {ledger_id} refused the claim: {cause}", type="LEDGER_REFUSED", non_retryable=True
+            ) from exc
         log.info(
             "refund reservation",
             ledger_id=ledger_id,

@@ -69,7 +69,9 @@ class SubscriptionActivities:
         if status is WorkflowExecutionStatus.COMPLETED:
             return await handle.result()
         name = status.name if status else "UNKNOWN"
-        raise ApplicationError(f"the Request to Pay {workflow_id} ended {name}", type=f"DEBIT_{name}", non_retryable=True)
+        raise ApplicationError(
+            f"the Request to Pay {workflow_id} ended {name}", type=f"DEBIT_{name}", non_retryable=True
+        )
 
     @activity.defn(name=contract.SUBSCRIPTION_STOP)
     async def stop(self, stop: StopSubscription) -> bool:

@@ -57,7 +57,9 @@ class WithdrawActivities:
 
     @activity.defn(name=contract.REQUEST_TO_WITHDRAW.get_status)
     async def get_request_to_withdraw_status(self, check: StatusCheck) -> ProviderStatus:
-        return await report_status(lambda: self._client.get_request_to_withdraw(check.reference_id), _transaction_status)
+        return await report_status(
+            lambda: self._client.get_request_to_withdraw(check.reference_id), _transaction_status
+        )
 
     @activity.defn(name=contract.REQUEST_TO_WITHDRAW.await_final)
     async def await_final_request_to_withdraw(self, check: StatusCheck) -> ProviderStatus:

@@ -42,7 +42,9 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         help="MOMO_STATUS_CHECKS_PER_SECOND for both workers (default 1000, i.e. no cap; "
         "in backlog mode 8, the production setting)",
     )
-    parser.add_argument("--profile", type=Path, help="also run one untimed full-path round under py-spy, raw output here")
+    parser.add_argument(
+        "--profile", type=Path, help="also run one untimed full-path round under py-spy, raw output here"
+    )
     parser.add_argument("--profile-rate", type=int, default=100, help="py-spy samples per second (default 100)")
     parser.add_argument("--data-dir", type=Path, help="keep the stack's database and logs here instead of a temp dir")
     parser.add_argument("--round-timeout", type=float, help="give up on a round after this many seconds")
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if result.get("errors"):
             code = 1
         sys.stdout.write(json.dumps(result) + "\n")
-    except BaseException as exc:  # noqa: BLE001 - report anything, then leave hard
+    except BaseException as exc:
         print(f"[bench] failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         code = 130 if isinstance(exc, KeyboardInterrupt) else 2
     return code

@@ -42,8 +42,14 @@ async def per_use_case(client: Client, momoflow: Momoflow, run_id: str, count: i
             {"payer": payer(i), "currency": "EUR", "validity_s": 600}, key=f"H-{run_id}-pa-{i}", timing=TIMING
         ),
         "invoice": lambda i: momoflow.create_invoice(
-            {"amount": "10", "currency": "EUR", "payee": PAYEE, "intended_payer": payer(i), "validity_s": 600,
-             "external_id": f"H-{run_id}-inv-{i}"},
+            {
+                "amount": "10",
+                "currency": "EUR",
+                "payee": PAYEE,
+                "intended_payer": payer(i),
+                "validity_s": 600,
+                "external_id": f"H-{run_id}-inv-{i}",
+            },
             timing=TIMING,
         ),  # fmt: skip
     }

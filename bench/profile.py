@@ -85,7 +85,7 @@ def summarize(path: Path, project_root: Path | str = "", top: int = 25) -> dict[
         seen: set[str] = set()
         for func, file in frames:
             if _is_project(file, root):
-                name = f"{file[len(root):]}:{func}"
+                name = f"{file[len(root) :]}:{func}"
                 if name not in seen:
                     seen.add(name)
                     by_project_function[name] += count

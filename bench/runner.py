@@ -461,7 +461,7 @@ class Bench:
             "--format", "raw", "--full-filenames", "--gil", "--nonblocking", "--output", str(c.profile),
         ]  # fmt: skip
         say(f"profile: sampling the worker with py-spy during one more full-path round → {c.profile}")
-        spy_log = open(self.data_dir / "logs" / "py-spy.log", "ab")  # noqa: SIM115
+        spy_log = open(self.data_dir / "logs" / "py-spy.log", "ab")
         process = subprocess.Popen(argv, stdout=spy_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         spy_log.close()
         try:

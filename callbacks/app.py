@@ -102,7 +102,9 @@ def create_app(signer: CallbackSigner, signaller: Signaller, max_body_bytes: int
         try:
             raw = await _read_limited(request, max_body_bytes)
         except _TooLarge:
-            return reject(413, "too_large", f"body larger than {max_body_bytes} bytes", reference_id=target.reference_id)
+            return reject(
+                413, "too_large", f"body larger than {max_body_bytes} bytes", reference_id=target.reference_id
+            )
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):

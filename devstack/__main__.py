@@ -33,7 +33,9 @@ def _parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--payer", default=DEMO_PAYER)
     parser.add_argument("--no-demo", action="store_true", help="start the stack without a demo payment")
     parser.add_argument(
-        "--manual", action="store_true", help="customers decide nothing by themselves: approve each payment on the customer page"
+        "--manual",
+        action="store_true",
+        help="customers decide nothing by themselves: approve each payment on the customer page",
     )
     parser.add_argument("--ephemeral-ports", action="store_true", help="free ports and no Web UI (beside other stacks)")
     return parser.parse_args(argv)
@@ -98,7 +100,7 @@ async def _main(args: argparse.Namespace) -> int:
         await _serve(stack, args, pid_file)
     except asyncio.CancelledError:
         pass
-    except Exception as exc:  # noqa: BLE001 - a start-up failure is one message, then a clean stop
+    except Exception as exc:
         _say(f"error: {exc}", file=sys.stderr)
         code = 1
     finally:
@@ -130,7 +132,9 @@ async def _serve(stack: Stack, args: argparse.Namespace, pid_file: PidFile) -> N
         _say(f"  metrics       {url}  ({name})")
     _say(f"  logs          {config.data_dir / 'logs'}")
     if config.sandbox_env.get("SANDBOX_AUTO_DECIDE", "").lower() in ("false", "0", "no"):
-        _say(f"\nCustomers decide nothing by themselves: approve or reject each payment at {config.sandbox_url}/sandbox/customer")
+        _say(
+            f"\nCustomers decide nothing by themselves: approve or reject each payment at {config.sandbox_url}/sandbox/customer"
+        )
 
     if not args.no_demo:
         momoflow = stack.momoflow()

@@ -51,7 +51,9 @@ class PidFile:
     def write(self, stack: Stack) -> None:
         config = stack.config
         children = [
-            {"name": p.name, "pid": p.pid, "cmdline": " ".join(p.argv)} for p in stack.processes() if p.process is not None
+            {"name": p.name, "pid": p.pid, "cmdline": " ".join(p.argv)}
+            for p in stack.processes()
+            if p.process is not None
         ]
         body = {
             "pid": os.getpid(),

@@ -39,7 +39,7 @@ class ManagedProcess:
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child for its lifetime
+        log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             self.argv,
             env=self.env,
@@ -66,7 +66,7 @@ class ManagedProcess:
         except OSError:
             return ""
 
-    async def wait_until(self, check: "Check", timeout: float) -> None:
+    async def wait_until(self, check: Check, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive:

@@ -302,7 +302,9 @@ class Stack:
                 return self.credentials
             users = {}
             for product, key in self.subscription_keys().items():
-                users[product] = await SandboxProvisioning(http, c.sandbox_url, key).provision(provider_callback_host=c.host)
+                users[product] = await SandboxProvisioning(http, c.sandbox_url, key).provision(
+                    provider_callback_host=c.host
+                )
             self._use(users)
         if c.keep_sandbox_state:
             saved = {product: vars(user) for product, user in self.product_credentials.items()}
@@ -362,7 +364,11 @@ class Stack:
         for product, key in self.subscription_keys().items():
             user = self.product_credentials[product]
             prefix = f"MOMO_{product.upper()}_"
-            credentials |= {f"{prefix}SUBSCRIPTION_KEY": key, f"{prefix}API_USER": user.api_user, f"{prefix}API_KEY": user.api_key}
+            credentials |= {
+                f"{prefix}SUBSCRIPTION_KEY": key,
+                f"{prefix}API_USER": user.api_user,
+                f"{prefix}API_KEY": user.api_key,
+            }
         return {
             **self.client_env(),
             "MOMO_BASE_URL": c.sandbox_url,

@@ -134,7 +134,9 @@ def masked(party: dict[str, str]) -> str:
     return f"{number[:4]}****{number[-2:]}"
 
 
-async def start(client: Client, task_queue: str, workflow_type: str, workflow_id: str, inp: dict[str, Any]) -> WorkflowHandle[Any, Any]:
+async def start(
+    client: Client, task_queue: str, workflow_type: str, workflow_id: str, inp: dict[str, Any]
+) -> WorkflowHandle[Any, Any]:
     """A repeated start attaches to the running operation; a finished one is never started again."""
     try:
         handle = await client.start_workflow(
@@ -168,10 +170,15 @@ async def follow(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
     return dict(result.result())
 
 
-async def payment(client: Client, task_queue: str, workflow_type: str, workflow_id: str, inp: dict[str, Any]) -> dict[str, Any]:
+async def payment(
+    client: Client, task_queue: str, workflow_type: str, workflow_id: str, inp: dict[str, Any]
+) -> dict[str, Any]:
     state = await follow(await start(client, task_queue, workflow_type, workflow_id, inp))
     extra = f", reason {state['reason']}" if state.get("reason") else ""
-    log(workflow_id, f"final {state['status']} ({state['currency']} {state['amount']}, reference id {state['reference_id']}{extra})")
+    log(
+        workflow_id,
+        f"final {state['status']} ({state['currency']} {state['amount']}, reference id {state['reference_id']}{extra})",
+    )
     return {
         "workflow_id": workflow_id,
         "status": state["status"],
@@ -181,7 +188,9 @@ async def payment(client: Client, task_queue: str, workflow_type: str, workflow_
     }
 
 
-async def refusal(client: Client, task_queue: str, workflow_type: str, workflow_id: str, inp: dict[str, Any], wait_s: float) -> dict[str, Any]:
+async def refusal(
+    client: Client, task_queue: str, workflow_type: str, workflow_id: str, inp: dict[str, Any], wait_s: float
+) -> dict[str, Any]:
     """Start a request the worker must refuse (nothing is checked here) and report how it ends."""
     handle = await start(client, task_queue, workflow_type, workflow_id, inp)
     refused: dict[str, Any] = {"workflow_id": workflow_id, "refused": False, "type": None, "non_retryable": None}

@@ -12,9 +12,9 @@ import base64
 import contextlib
 import time
 from collections.abc import Sequence
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 from opentelemetry import trace
@@ -30,11 +30,11 @@ from momo.errors import (
 )
 from momo.models import (
     AccessToken,
-    DeliveryNotification,
     Balance,
     BasicUserInfo,
     BooleanResult,
     CreateInvoice,
+    DeliveryNotification,
     InvoiceResult,
     PreApproval,
     PreApprovalDetails,
@@ -150,7 +150,9 @@ class MomoHttp:
         retry_after = response.headers.get("Retry-After")
         if retry_after is not None and (response.status_code == 429 or response.status_code >= 500):
             with contextlib.suppress(ValueError):
-                metrics.observe_retry_after(self.product, method, path, response.status_code, max(0.0, float(retry_after)))
+                metrics.observe_retry_after(
+                    self.product, method, path, response.status_code, max(0.0, float(retry_after))
+                )
         return response
 
     async def _fetch_token(self) -> AccessToken:
@@ -240,7 +242,9 @@ class MomoHttp:
             headers["X-Callback-Url"] = callback_url
         response = await self.request(method, path, json=body, headers=headers)
         if response.status_code not in (200, 201, 202):
-            raise MomoProtocolError(f"expected 202 Accepted, got {response.status_code}", status_code=response.status_code)
+            raise MomoProtocolError(
+                f"expected 202 Accepted, got {response.status_code}", status_code=response.status_code
+            )
 
     # -- endpoints every product offers ------------------------------------------------------
 
@@ -274,7 +278,12 @@ class CollectionClient(MomoHttp):
         return _parse(RequestToPayResult, await self.request("GET", f"/v1_0/requesttopay/{reference_id}"))
 
     async def request_to_withdraw(
-        self, reference_id: str, body: RequestToPay, callback_url: str | None = None, *, version: WithdrawVersion = "v1_0"
+        self,
+        reference_id: str,
+        body: RequestToPay,
+        callback_url: str | None = None,
+        *,
+        version: WithdrawVersion = "v1_0",
     ) -> None:
         """POST a request to withdraw (cash-out), RequestToPay-shaped. v1 and v2 differ only in
         how MoMo calls back: POST for v1, PUT for v2. The status is read under v1 either way."""
@@ -332,7 +341,11 @@ class CollectionClient(MomoHttp):
     ) -> None:
         """DELETE an invoice; the cancellation is its own operation with its own reference id."""
         await self._create(
-            "DELETE", f"/v2_0/invoice/{invoice_reference_id}", cancel_reference_id, {"externalId": external_id}, callback_url
+            "DELETE",
+            f"/v2_0/invoice/{invoice_reference_id}",
+            cancel_reference_id,
+            {"externalId": external_id},
+            callback_url,
         )
 
 
@@ -350,7 +363,9 @@ class DisbursementClient(MomoHttp):
     async def get_transfer(self, reference_id: str) -> TransferResult:
         return _parse(TransferResult, await self.request("GET", f"/v1_0/transfer/{reference_id}"))
 
-    async def deposit(self, reference_id: str, body: Transfer, callback_url: str | None = None, version: int = 1) -> None:
+    async def deposit(
+        self, reference_id: str, body: Transfer, callback_url: str | None = None, version: int = 1
+    ) -> None:
         """Deposit into the payee's wallet: ``/v1_0/deposit`` calls back with POST, ``/v2_0/deposit`` with PUT."""
         if version not in (1, 2):
             raise ValueError(f"version: a deposit is v1 or v2, got {version!r}")
@@ -360,7 +375,9 @@ class DisbursementClient(MomoHttp):
         """A deposit of either version; MTN's sandbox leaves ``financialTransactionId`` out."""
         return _parse(TransferResult, await self.request("GET", f"/v1_0/deposit/{reference_id}"))
 
-    async def refund(self, reference_id: str, body: Refund, callback_url: str | None = None, *, version: str = "v2") -> None:
+    async def refund(
+        self, reference_id: str, body: Refund, callback_url: str | None = None, *, version: str = "v2"
+    ) -> None:
         """POST a refund: ``v2`` (callback by PUT) or ``v1`` (callback by POST); the body is the same."""
         if version not in REFUND_VERSIONS:
             raise ValueError(f"version: must be one of {', '.join(REFUND_VERSIONS)}, got {version!r}")

@@ -60,7 +60,7 @@ def create_app(codec: PayloadCodec, cors_origins: list[str], token: str = "") ->
         try:
             payloads = json_format.Parse(await request.body(), Payloads())
         except (json_format.ParseError, UnicodeDecodeError):
-            return JSONResponse({"error": "body must be {\"payloads\": [...]}"}, status_code=400, headers=headers)
+            return JSONResponse({"error": 'body must be {"payloads": [...]}'}, status_code=400, headers=headers)
         try:
             if request.url.path.endswith("/encode"):
                 result = await codec.encode(payloads.payloads)

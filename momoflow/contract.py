@@ -19,7 +19,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from momoflow.models import Money, Party, PaymentState, PaymentTiming, ProviderAnswer
-from momoflow.operations import InvoiceRequest, PreApprovalRequest, RequestToPayRequest, RequestToWithdrawRequest, TransferRequest
+from momoflow.operations import (
+    InvoiceRequest,
+    PreApprovalRequest,
+    RequestToPayRequest,
+    RequestToWithdrawRequest,
+    TransferRequest,
+)
 from momoflow.payouts import DepositRequest, RemittanceTransferRequest
 from momoflow.refunds import RefundRequest
 from momoflow.validation import INVALID_REQUEST, Problem  # noqa: F401 (INVALID_REQUEST is part of the contract)
@@ -217,6 +223,7 @@ WEBHOOK_DELIVERIES_QUERY = "webhook_deliveries"
 def webhook_delivery_id(operation_workflow_id: str) -> str:
     return f"{IdPrefix.WEBHOOK_DELIVERY}-{operation_workflow_id}"
 
+
 # Activity names are historical wire names: the Python names spell the use case ``pre_approval``.
 LIST_PRE_APPROVALS = "collection.list_preapprovals"
 CANCEL_PRE_APPROVAL = "collection.cancel_preapproval"
@@ -267,6 +274,8 @@ class SubmitDeposit(BaseModel):
 class SubmitRemittanceTransfer(BaseModel):
     reference_id: str
     request: RemittanceTransferRequest
+
+
 class SubmitRefund(BaseModel):
     reference_id: str
     request: RefundRequest

@@ -19,9 +19,9 @@ from pydantic import BaseModel, TypeAdapter
 from activities.errors import STILL_PENDING
 from momo.errors import BUSINESS_CODES
 from momoflow import codec, contract
-from momoflow.use_cases import USE_CASES, Message, UseCase
 from momoflow import search_attributes as sa
 from momoflow.models import PaymentState, ProviderCallback, Resolution
+from momoflow.use_cases import USE_CASES, Message, UseCase
 from momoflow.validation import INVALID_REQUEST, TIMING_BOUNDS
 from workflows import webhook_events
 from workflows.payment_pattern import NOT_SUBMITTED
@@ -36,7 +36,12 @@ _PAYLOADS: dict[str, Any] = {
     "WebhookEvent": contract.WebhookEvent,
     "WebhookDispatch": contract.WebhookDispatch,
 }
-_PRECHECKS = ["PRECHECK_PAYEE_NOT_FOUND", "PRECHECK_PAYEE_NOT_ACTIVE", "PRECHECK_INSUFFICIENT_BALANCE", "PRECHECK_<code>"]
+_PRECHECKS = [
+    "PRECHECK_PAYEE_NOT_FOUND",
+    "PRECHECK_PAYEE_NOT_ACTIVE",
+    "PRECHECK_INSUFFICIENT_BALANCE",
+    "PRECHECK_<code>",
+]
 
 
 def _schema(kind: Any) -> str:

@@ -36,7 +36,9 @@ TITLES = {
 }
 
 
-def summary(operation: str, amount: Decimal | None = None, currency: str | None = None, external_id: str | None = None) -> str:
+def summary(
+    operation: str, amount: Decimal | None = None, currency: str | None = None, external_id: str | None = None
+) -> str:
     """One line: ``Request to Pay · 500 EUR · external id ORDER-1``."""
     parts = [TITLES.get(operation, operation)]
     if amount is not None:
@@ -68,7 +70,10 @@ def current_details(state: PaymentState) -> str:
         status += f" · MoMo transaction {state.financial_transaction_id}"
     lines.append(status)
     if state.resolved_by:
-        lines.append(f"resolved by {state.resolved_by}" + (f" · MoMo check {state.resolution_check.value}" if state.resolution_check else ""))
+        lines.append(
+            f"resolved by {state.resolved_by}"
+            + (f" · MoMo check {state.resolution_check.value}" if state.resolution_check else "")
+        )
     if state.discrepancy is not None:
         seen = state.discrepancy
         lines.append(

@@ -19,6 +19,7 @@ import temporalio.workflow
 
 from momoflow.masking import mask_event
 
+
 def _flatten_temporal(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     """Lift the ids Temporal attaches to log records to top-level fields."""
     for key in ("temporal_workflow", "temporal_activity"):

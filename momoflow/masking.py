@@ -13,13 +13,9 @@ from typing import Any
 
 _DIGIT_RUN = re.compile(r"\+?\d[\d ]{6,}\d")
 # Keys whose values are personal data wherever they appear in a log event.
-_PARTY_KEYS = frozenset(
-    {"payer", "payee", "msisdn", "party_id", "partyid", "phone", "intended_payer", "name"}
-)
+_PARTY_KEYS = frozenset({"payer", "payee", "msisdn", "party_id", "partyid", "phone", "intended_payer", "name"})
 # Identifiers that are not personal data and must stay greppable.
-_ID_KEYS = frozenset(
-    {"timestamp", "reference_id", "workflow_id", "run_id", "external_id", "financial_transaction_id"}
-)
+_ID_KEYS = frozenset({"timestamp", "reference_id", "workflow_id", "run_id", "external_id", "financial_transaction_id"})
 _SECRET_KEYS = frozenset(
     {
         "api_key",

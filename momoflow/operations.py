@@ -22,7 +22,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
 from pydantic.json_schema import SkipJsonSchema
 
 from momo.models import PartyIdType
@@ -336,7 +335,9 @@ class PatternInput(_WorkflowInput):
 
     def default_timing(self, callback_timeout_s: float, poll_interval_s: float, deadline_s: float) -> PaymentTiming:
         """The worker's defaults for this operation, before the caller's overrides."""
-        return PaymentTiming(callback_timeout_s=callback_timeout_s, poll_interval_s=poll_interval_s, deadline_s=deadline_s)
+        return PaymentTiming(
+            callback_timeout_s=callback_timeout_s, poll_interval_s=poll_interval_s, deadline_s=deadline_s
+        )
 
     def effective_timing(self, callback_timeout_s: float, poll_interval_s: float, deadline_s: float) -> PaymentTiming:
         return self.timing.over(self.default_timing(callback_timeout_s, poll_interval_s, deadline_s))
@@ -382,4 +383,3 @@ class InvoiceInput(PatternInput):
 
 class CancelInvoiceInput(PatternInput):
     request: CancelInvoiceRequest
-

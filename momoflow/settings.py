@@ -6,9 +6,8 @@ credentials and the sandbox never sees Temporal settings.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -156,7 +155,9 @@ class WebhookSettings(BaseSettings):
             settings = cls()
             settings.check()
         except ValidationError as exc:
-            raise WebhookConfigError("; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())) from None
+            raise WebhookConfigError(
+                "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+            ) from None
         except ValueError as exc:
             raise WebhookConfigError(str(exc)) from None
         return settings

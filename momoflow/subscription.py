@@ -15,10 +15,19 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from momoflow.models import Money, Party, PaymentState, TimingOverrides
 from momo.models import PartyIdType
+from momoflow.models import Money, Party, PaymentState, TimingOverrides
 from momoflow.operations import RequestToPayInput, RequestToPayRequest, _party, _Request, _WorkflowInput
-from momoflow.validation import DAY_S, Problem, Problems, check_currency, check_text, check_uuid, parse_amount, validate_key
+from momoflow.validation import (
+    DAY_S,
+    Problem,
+    Problems,
+    check_currency,
+    check_text,
+    check_uuid,
+    parse_amount,
+    validate_key,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The subscription id goes into Request to Pay external ids, which MoMo limits to 64 characters.
@@ -171,7 +180,9 @@ class SubscriptionRequest(_Collection, _Request):
 
     def debit_input(self, timing: TimingOverrides | None = None) -> SubscriptionDebitInput:
         fields = _Collection.model_fields.keys()
-        return SubscriptionDebitInput(**{name: getattr(self, name) for name in fields}, timing=timing or TimingOverrides())
+        return SubscriptionDebitInput(
+            **{name: getattr(self, name) for name in fields}, timing=timing or TimingOverrides()
+        )
 
 
 class SubscriptionDebitInput(_Collection, _WorkflowInput):

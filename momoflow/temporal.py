@@ -49,7 +49,9 @@ ENVCONFIG_VARIABLES = (
     "TEMPORAL_CONFIG_FILE",
     "TEMPORAL_PROFILE",
 )
-_CERT_SETTINGS = "TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or the profile's tls.client_cert/client_key)"
+_CERT_SETTINGS = (
+    "TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or the profile's tls.client_cert/client_key)"
+)
 
 
 class TemporalSetupError(Exception):
@@ -174,7 +176,9 @@ def explain(target: ConnectPlan, error: str) -> str:
     text = error.lower()
     if any(mark in text for mark in ("connection refused", "tcp connect error", "dns error", "failed to lookup")):
         reason = "nothing answers there; is Temporal running? Set TEMPORAL_ADDRESS to its host:port"
-    elif "401 unauthorized" in text or "unauthenticated" in text or "403 forbidden" in text or "permissiondenied" in text:
+    elif (
+        "401 unauthorized" in text or "unauthenticated" in text or "403 forbidden" in text or "permissiondenied" in text
+    ):
         reason = (
             "the server refused the API key in TEMPORAL_API_KEY"
             if target.api_key
@@ -188,18 +192,23 @@ def explain(target: ConnectPlan, error: str) -> str:
             if target.client_certificate
             else f"the server requires a client certificate (mTLS): set {_CERT_SETTINGS}"
         )
-    elif target.tls is not False and ("unknownissuer" in text or "invalidcertificate" in text or "badsignature" in text):
+    elif target.tls is not False and (
+        "unknownissuer" in text or "invalidcertificate" in text or "badsignature" in text
+    ):
         if "notvalidforname" in text:
             reason = "the server's certificate does not name this address: set TEMPORAL_TLS_SERVER_NAME"
         else:
             reason = "the server's certificate is not trusted: set TEMPORAL_TLS_SERVER_CA_CERT_PATH to its CA"
-    elif target.tls is not False and ("invalidcontenttype" in text or "corrupt message" in text or "wrong version" in text):
+    elif target.tls is not False and (
+        "invalidcontenttype" in text or "corrupt message" in text or "wrong version" in text
+    ):
         reason = (
             "the server does not speak TLS: unset TEMPORAL_TLS, TEMPORAL_TLS_* and TEMPORAL_API_KEY"
             " or check TEMPORAL_ADDRESS"
         )
     elif target.tls is False and any(
-        mark in text for mark in ("h2 protocol error", "frame_size_error", "invalid compression flag", "400 bad request")
+        mark in text
+        for mark in ("h2 protocol error", "frame_size_error", "invalid compression flag", "400 bad request")
     ):
         reason = (
             "the server expects TLS: set TEMPORAL_TLS=true, TEMPORAL_TLS_SERVER_CA_CERT_PATH for a private CA,"

@@ -38,9 +38,6 @@ from momoflow.contract import (
     WorkflowType,
 )
 from momoflow.models import PaymentState, Product
-from momoflow.payouts import DepositInput, DepositRequest, RemittanceTransferInput, RemittanceTransferRequest
-from momoflow.refunds import LedgerInput, LedgerState, RefundInput, RefundRequest, ReserveRequest, ReserveVerdict
-from momoflow.subscription import SubscriptionDebitInput, SubscriptionPeriod
 from momoflow.operations import (
     AccountHolderQuery,
     BalanceQuery,
@@ -60,6 +57,9 @@ from momoflow.operations import (
     TransferInput,
     TransferRequest,
 )
+from momoflow.payouts import DepositInput, DepositRequest, RemittanceTransferInput, RemittanceTransferRequest
+from momoflow.refunds import LedgerInput, LedgerState, RefundInput, RefundRequest, ReserveRequest, ReserveVerdict
+from momoflow.subscription import SubscriptionDebitInput, SubscriptionPeriod
 
 
 class Kind(StrEnum):
@@ -135,7 +135,11 @@ class UseCase:
         if not self.operation:
             object.__setattr__(self, "operation", self.name)
         if not self.id_key:
-            key = "your business key (e.g. the external id)" if self.is_payment else "a random UUID (never a phone number)"
+            key = (
+                "your business key (e.g. the external id)"
+                if self.is_payment
+                else "a random UUID (never a phone number)"
+            )
             object.__setattr__(self, "id_key", key)
 
     @property
@@ -296,7 +300,11 @@ SUBSCRIPTION_DEBIT = UseCase(
     result_model=SubscriptionPeriod,
     # Before each period it checks the mandate is still approved.
     activities={Product.COLLECTION: (contract.LIST_PRE_APPROVALS,)},
-    worker_activities=(contract.SUBSCRIPTION_START_DEBIT, contract.SUBSCRIPTION_AWAIT_DEBIT, contract.SUBSCRIPTION_STOP),
+    worker_activities=(
+        contract.SUBSCRIPTION_START_DEBIT,
+        contract.SUBSCRIPTION_AWAIT_DEBIT,
+        contract.SUBSCRIPTION_STOP,
+    ),
     cli_command=("subscription", "create"),
     facade_method="subscribe",
     product=Product.COLLECTION,
@@ -416,7 +424,13 @@ REFUND_LEDGER = UseCase(
             "argument: the refund key. MoMo refused the refund for certain (or it was never sent): its amount is"
             " refundable again. A release before (or while) the claim is judged leaves the claim holding nothing.",
         ),
-        Message("Signal", contract.SETTLE_SIGNAL, str, None, "argument: the refund key. MoMo paid the refund: it counts for good."),
+        Message(
+            "Signal",
+            contract.SETTLE_SIGNAL,
+            str,
+            None,
+            "argument: the refund key. MoMo paid the refund: it counts for good.",
+        ),
         Message(
             "Query",
             contract.LEDGER_QUERY,

@@ -103,18 +103,23 @@ def verify_webhook(
             try:
                 timestamp = int(value)
             except ValueError:
-                raise WebhookVerificationError("malformed_header", f"{SIGNATURE_HEADER}: t={value!r} is not a unix time") from None
+                raise WebhookVerificationError(
+                    "malformed_header", f"{SIGNATURE_HEADER}: t={value!r} is not a unix time"
+                ) from None
         elif name == SCHEME and value:
             signatures.append(value)
     if timestamp is None or not signatures:
-        raise WebhookVerificationError("malformed_header", f"{SIGNATURE_HEADER}: needs t=<unix time> and at least one v1=<hex>")
+        raise WebhookVerificationError(
+            "malformed_header", f"{SIGNATURE_HEADER}: needs t=<unix time> and at least one v1=<hex>"
+        )
     keys = [_as_bytes(secrets)] if isinstance(secrets, (str, bytes)) else [_as_bytes(s) for s in secrets]
     if not keys:
         raise ValueError("secrets: at least one secret to verify with is required")
     age = (time.time() if now is None else now) - timestamp
     if abs(age) > tolerance_s:
         raise WebhookVerificationError(
-            "stale_timestamp", f"{SIGNATURE_HEADER}: timestamp is {int(age)} s away from now (tolerance {int(tolerance_s)} s)"
+            "stale_timestamp",
+            f"{SIGNATURE_HEADER}: timestamp is {int(age)} s away from now (tolerance {int(tolerance_s)} s)",
         )
     expected = [_mac(key, timestamp, body) for key in keys]
     if not any(hmac.compare_digest(mine, theirs) for mine in expected for theirs in signatures):
@@ -123,7 +128,9 @@ def verify_webhook(
     try:
         event_id = json.loads(body)["id"]
     except (ValueError, KeyError, TypeError):
-        raise WebhookVerificationError("malformed_body", "body: a signed webhook body must be a JSON event with an 'id'") from None
+        raise WebhookVerificationError(
+            "malformed_body", "body: a signed webhook body must be a JSON event with an 'id'"
+        ) from None
     if _header(headers, EVENT_ID_HEADER) not in (None, event_id):
         raise WebhookVerificationError("bad_signature", f"{EVENT_ID_HEADER}: does not match the id in the signed body")
     return str(event_id)

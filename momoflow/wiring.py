@@ -16,18 +16,17 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from momoflow import use_cases
 from activities.accounts import account_activities
 from activities.collection import CollectionActivities
-from activities.delivery_notification import DeliveryNotificationActivities
+from activities.delivery_notification import DeliveryNotificationActivities, PaymentOutcomeActivities
 from activities.disbursement import DisbursementActivities
 from activities.payouts import DepositActivities, RemittanceActivities
-from activities.delivery_notification import PaymentOutcomeActivities
 from activities.refunds import LedgerActivities, RefundActivities
 from activities.subscriptions import SubscriptionActivities
 from activities.withdrawals import WithdrawActivities
 from momo.client import CollectionClient, DisbursementClient, MomoCredentials, RemittanceClient
 from momo.tokens import TokenCache
+from momoflow import use_cases
 from momoflow.callback_tokens import CallbackSigner
 from momoflow.models import Product
 from momoflow.settings import CallbackSettings, MomoSettings

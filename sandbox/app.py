@@ -19,7 +19,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from momoflow.logging import get_logger
-from sandbox.api import accounts, collection, deposit, disbursement, provisioning, refund, remittance, tokens, withdrawals
+from sandbox.api import (
+    accounts,
+    collection,
+    deposit,
+    disbursement,
+    provisioning,
+    refund,
+    remittance,
+    tokens,
+    withdrawals,
+)
 from sandbox.api.error_bodies import ApiError, platform_error
 from sandbox.controls import control_api, customer_api
 from sandbox.instance import SandboxState
@@ -46,9 +56,7 @@ async def _answer_crash(request: Request, exc: Exception) -> Response:
     return platform_error(500, "INTERNAL_PROCESSING_ERROR").response
 
 
-def create_app(
-    settings: SandboxSettings | None = None, *, clock: Callable[[], float] = time.monotonic
-) -> Starlette:
+def create_app(settings: SandboxSettings | None = None, *, clock: Callable[[], float] = time.monotonic) -> Starlette:
     """Build a fresh sandbox; ``settings`` defaults to the ``SANDBOX_*`` environment.
 
     ``clock`` (seconds, monotonic) drives payment timelines, expiries, token
@@ -58,7 +66,9 @@ def create_app(
     settings = settings or SandboxSettings()
     state = SandboxState.build(settings, clock=clock)
 
-    state_file = StateFile(Path(settings.state_file), state, settings.state_save_interval_s) if settings.state_file else None
+    state_file = (
+        StateFile(Path(settings.state_file), state, settings.state_save_interval_s) if settings.state_file else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

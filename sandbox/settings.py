@@ -54,7 +54,9 @@ def parse_preset_api_users(raw: str) -> list[PresetApiUser]:
         if not user_id or not api_key or not host:
             raise ValueError("preset API user entries need a non-empty id, key and callback host")
         if product not in PRODUCTS:
-            raise ValueError(f"preset API user {user_id!r}: unknown product {product!r}; use one of {', '.join(PRODUCTS)}")
+            raise ValueError(
+                f"preset API user {user_id!r}: unknown product {product!r}; use one of {', '.join(PRODUCTS)}"
+            )
         users.append(PresetApiUser(user_id, api_key, host, product))  # type: ignore[arg-type]
     return users
 

@@ -20,19 +20,19 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from momo.models import PartyIdType
-from momoflow.masking import mask_msisdn
 from momoflow import use_cases
 from momoflow.contract import STATUS_QUERY, IdPrefix
+from momoflow.masking import mask_msisdn
 from momoflow.models import PaymentState, PaymentStatus, Product
 from momoflow.operations import (
-    DeliveryNotificationInput,
-    RequestToWithdrawRequest,
-    check_note_key,
     CancelInvoiceRequest,
+    DeliveryNotificationInput,
     InvoiceRequest,
     PreApprovalRequest,
     RequestToPayRequest,
+    RequestToWithdrawRequest,
     TransferRequest,
+    check_note_key,
 )
 from momoflow.payouts import DepositRequest, RemittanceTransferRequest
 from momoflow.refunds import RefundRequest, check_original_key
@@ -148,7 +148,9 @@ def _transfer_args(transfer: argparse.ArgumentParser) -> None:
     transfer.add_argument("--external-id", required=True)
     transfer.add_argument("--message", default="")
     transfer.add_argument("--note", default="")
-    transfer.add_argument("--check-payee", action="store_true", help="first check the payee is an active account holder")
+    transfer.add_argument(
+        "--check-payee", action="store_true", help="first check the payee is an active account holder"
+    )
     transfer.add_argument("--check-balance", action="store_true", help="first check the balance covers the amount")
     _follow_args(transfer)
 
@@ -188,7 +190,9 @@ def _cancel_invoice_args(cancel_inv: argparse.ArgumentParser) -> None:
     which.add_argument("--workflow-id", help="an invoice momoflow created (its workflow id)")
     which.add_argument("--reference-id", help="an invoice created elsewhere (its MoMo reference id)")
     cancel_inv.add_argument("--external-id", help="with --reference-id: the invoice's external id")
-    cancel_inv.add_argument("--timeout", type=float, default=None, help="with --reference-id: stop waiting after this many seconds")
+    cancel_inv.add_argument(
+        "--timeout", type=float, default=None, help="with --reference-id: stop waiting after this many seconds"
+    )
 
 
 def _account_holder_args(holder: argparse.ArgumentParser) -> None:
@@ -224,9 +228,18 @@ _USE_CASE_ARGUMENTS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], No
     use_cases.CANCEL_PRE_APPROVAL.name: ("cancel an approved pre-approval", _cancel_pre_approval_args),
     use_cases.DEPOSIT.name: ("deposit money into a customer's wallet (disbursement)", _payout_args),
     use_cases.REMITTANCE_TRANSFER.name: ("send money to a customer through the remittance product", _payout_args),
-    use_cases.REFUND.name: ("give all or part of a SUCCESSFUL payment back; `refund show` lists its claims", refund_cli.add_arguments),
-    use_cases.REFUND_LEDGER.name: ("every refund claim on a payment, and the stale ones", refund_cli.add_show_arguments),
-    use_cases.REQUEST_TO_WITHDRAW.name: ("cash money out of a customer's wallet (the customer authorises it)", _request_to_withdraw_args),
+    use_cases.REFUND.name: (
+        "give all or part of a SUCCESSFUL payment back; `refund show` lists its claims",
+        refund_cli.add_arguments,
+    ),
+    use_cases.REFUND_LEDGER.name: (
+        "every refund claim on a payment, and the stale ones",
+        refund_cli.add_show_arguments,
+    ),
+    use_cases.REQUEST_TO_WITHDRAW.name: (
+        "cash money out of a customer's wallet (the customer authorises it)",
+        _request_to_withdraw_args,
+    ),
     use_cases.DELIVERY_NOTIFICATION.name: (
         "send the payer of a SUCCESSFUL Request to Pay a note (e.g. a receipt)",
         _notify_delivery_args,
@@ -252,7 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
             if command not in groups:
                 # A command that starts a use case itself (``refund``) may also have actions (``refund show``).
                 own = commands.get(command) or sub.add_parser(command, help=_GROUP_HELP[command])
-                groups[command] = own.add_subparsers(dest="action", required=command not in commands, parser_class=_Parser)
+                groups[command] = own.add_subparsers(
+                    dest="action", required=command not in commands, parser_class=_Parser
+                )
             add_arguments(groups[command].add_parser(action[0], help=help_text))
         else:
             commands[command] = sub.add_parser(command, help=help_text)
@@ -395,7 +410,12 @@ def _validated(args: argparse.Namespace) -> BaseModel | None:
     if use_case is use_cases.PRE_APPROVAL:
         return parse(
             PreApprovalRequest,
-            {"payer": _party(args, "payer"), "currency": args.currency, "validity_s": args.validity, "payer_message": args.message},
+            {
+                "payer": _party(args, "payer"),
+                "currency": args.currency,
+                "validity_s": args.validity,
+                "payer_message": args.message,
+            },
         )
     if use_case is use_cases.INVOICE:
         return parse(
@@ -430,7 +450,8 @@ def _delivery_note(args: argparse.Namespace) -> DeliveryNotificationInput:
         except ValueError as exc:
             raise StartError(str(exc)) from None
     return parse(
-        DeliveryNotificationInput, {"payment_workflow_id": payment_id, "message": args.message, "language": args.language}
+        DeliveryNotificationInput,
+        {"payment_workflow_id": payment_id, "message": args.message, "language": args.language},
     )
 
 
@@ -464,8 +485,6 @@ def _check_before_start(args: argparse.Namespace) -> BaseModel | None:
     return request
 
 
-
-
 async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
     request = _check_before_start(args)
     momoflow = await Momoflow.connect(TemporalSettings(), ui_base_url=args.ui)
@@ -476,12 +495,19 @@ async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
         use_cases.PRE_APPROVAL.name: lambda: _pre_approval(momoflow, request, args, context, out),
         use_cases.DEPOSIT.name: lambda: _deposit(momoflow, request, args, context, out),
         use_cases.REMITTANCE_TRANSFER.name: lambda: _remittance_transfer(momoflow, request, args, context, out),
-        use_cases.LIST_PRE_APPROVALS.name: lambda: _print_result(out, momoflow.list_pre_approvals(_party(args, "payer"))),
-        use_cases.CANCEL_PRE_APPROVAL.name: lambda: _print_result(out, momoflow.cancel_pre_approval(args.pre_approval_id)),
-        use_cases.VALIDATE_ACCOUNT_HOLDER.name: lambda: _print_result(
-            out, momoflow.validate_account_holder(_party(args, "party"), product=args.product, basic_info=args.basic_info)
+        use_cases.LIST_PRE_APPROVALS.name: lambda: _print_result(
+            out, momoflow.list_pre_approvals(_party(args, "payer"))
         ),
-        use_cases.GET_BALANCE.name: lambda: _print_result(out, momoflow.get_balance(product=args.product, currency=args.currency)),
+        use_cases.CANCEL_PRE_APPROVAL.name: lambda: _print_result(
+            out, momoflow.cancel_pre_approval(args.pre_approval_id)
+        ),
+        use_cases.VALIDATE_ACCOUNT_HOLDER.name: lambda: _print_result(
+            out,
+            momoflow.validate_account_holder(_party(args, "party"), product=args.product, basic_info=args.basic_info),
+        ),
+        use_cases.GET_BALANCE.name: lambda: _print_result(
+            out, momoflow.get_balance(product=args.product, currency=args.currency)
+        ),
         use_cases.INVOICE.name: lambda: _invoice(momoflow, request, args, context, out),
         use_cases.CANCEL_INVOICE.name: lambda: _cancel_invoice(momoflow, request, args, context, out),
         use_cases.REFUND.name: lambda: _refund(momoflow, request, args, context, out),
@@ -493,7 +519,9 @@ async def run(args: argparse.Namespace, context: Context, out: Output) -> int:
         "list": lambda: _list(momoflow, args, out),
     }
     if command == "subscription":
-        return await subscription_cli.run(momoflow, args, _party(args, "payer") if args.action == "create" else None, out)
+        return await subscription_cli.run(
+            momoflow, args, _party(args, "payer") if args.action == "create" else None, out
+        )
     if command == "webhooks":
         return await webhooks_cli.run(momoflow.client, args, out)
     if command == "demo":
@@ -509,7 +537,9 @@ async def _print_result(out: Output, call: Awaitable[Any]) -> int:
     return EXIT_OK
 
 
-async def _started(payment: PaymentHandle, headline: str, args: argparse.Namespace, context: Context, out: Output) -> int:
+async def _started(
+    payment: PaymentHandle, headline: str, args: argparse.Namespace, context: Context, out: Output
+) -> int:
     context.workflow_id, context.started = payment.workflow_id, True
     out.line(f"{headline}: workflow {payment.workflow_id}")
     if payment.ui_url:
@@ -524,7 +554,9 @@ async def _started(payment: PaymentHandle, headline: str, args: argparse.Namespa
     return exit_code_for(state)
 
 
-async def _request_to_pay(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
+async def _request_to_pay(
+    momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output
+) -> int:
     payment = await momoflow.request_to_pay(request, key=args.key)
     headline = f"Request to Pay {args.amount} {args.currency} from {_shown(_party(args, 'payer'))}"
     return await _started(payment, headline, args, context, out)
@@ -565,13 +597,17 @@ async def _deposit(momoflow: Momoflow, request: Any, args: argparse.Namespace, c
     return await _started(payment, headline, args, context, out)
 
 
-async def _remittance_transfer(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
+async def _remittance_transfer(
+    momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output
+) -> int:
     payment = await momoflow.remittance_transfer(request, key=args.key)
     headline = f"Remittance transfer {args.amount} {args.currency} to {_shown(_party(args, 'payee'))}"
     return await _started(payment, headline, args, context, out)
 
 
-async def _pre_approval(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
+async def _pre_approval(
+    momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output
+) -> int:
     payment = await momoflow.pre_approval(request, key=args.key)
     return await _started(payment, f"Pre-approval from {_shown(_party(args, 'payer'))}", args, context, out)
 
@@ -641,7 +677,9 @@ def _ended(workflow_id: str, state: PaymentState) -> str:
     return f"{workflow_id} is already {state.status.value}{reason}"
 
 
-async def _cancel_invoice(momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output) -> int:
+async def _cancel_invoice(
+    momoflow: Momoflow, request: Any, args: argparse.Namespace, context: Context, out: Output
+) -> int:
     if args.workflow_id:
         context.workflow_id = args.workflow_id
         state, running = await current_state(momoflow, args.workflow_id)
@@ -718,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         context.address = TemporalSettings().address or "the configured address"
         return asyncio.run(run(args, context, out))
-    except BaseException as exc:  # noqa: BLE001 - the one place every failure is explained
+    except BaseException as exc:
         if isinstance(exc, SystemExit):
             raise
         error = explain(exc, context)

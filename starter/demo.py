@@ -93,7 +93,12 @@ class Demo:
         """A note on a Request to Pay (an unknown one unless ``paid``); ``twice`` sends the same note again."""
         key = self.key("RTP")
         if paid:
-            request = {"amount": "12", "currency": "EUR", "payer": _msisdn(payer or self.customer()), "external_id": key}
+            request = {
+                "amount": "12",
+                "currency": "EUR",
+                "payer": _msisdn(payer or self.customer()),
+                "external_id": key,
+            }
             await (await self.m.request_to_pay(request, timing=TIMING)).result()
         try:
             sent = await self.m.notify_delivery(key, f"Receipt {key}", language="en")
@@ -117,16 +122,34 @@ class Demo:
         steps = [("customer approves", "SUCCESSFUL", outcome(approved))]
         listed = await self.m.list_pre_approvals(_msisdn(payer))
         steps.append(("list the payer's pre-approvals", "APPROVED", ",".join(e.status for e in listed)))
-        steps.append(("cancel the approved one", "cancelled", await _refusal_or(self.m.cancel_pre_approval(approved.reference_id), "cancelled")))
+        steps.append(
+            (
+                "cancel the approved one",
+                "cancelled",
+                await _refusal_or(self.m.cancel_pre_approval(approved.reference_id), "cancelled"),
+            )
+        )
         listed = await self.m.list_pre_approvals(_msisdn(payer))
         steps.append(("list again", "CANCELLED", ",".join(e.status for e in listed)))
-        steps.append(("cancel it again", "refused NOT_ALLOWED", await _refusal_or(self.m.cancel_pre_approval(approved.reference_id), "cancelled")))
+        steps.append(
+            (
+                "cancel it again",
+                "refused NOT_ALLOWED",
+                await _refusal_or(self.m.cancel_pre_approval(approved.reference_id), "cancelled"),
+            )
+        )
         return steps
 
     # -- Transfer -------------------------------------------------------------------------------
 
     async def transfer(self, payee: str, amount: str = "100", **checks: bool) -> PaymentState:
-        request = {"amount": amount, "currency": "EUR", "payee": _msisdn(payee), "external_id": self.key("TRF"), **checks}
+        request = {
+            "amount": amount,
+            "currency": "EUR",
+            "payee": _msisdn(payee),
+            "external_id": self.key("TRF"),
+            **checks,
+        }
         return await (await self.m.transfer(request, timing=TIMING)).result()
 
     # -- Deposit, Remittance transfer ------------------------------------------------------------
@@ -144,7 +167,8 @@ class Demo:
     async def refund(self, over: bool = False) -> PaymentState:
         """A paid Request to Pay of 500 refunded 300, then (``over``) 300 again: more than is left."""
         paid = await self.m.request_to_pay(
-            {"amount": "500", "currency": "EUR", "payer": _msisdn(self.customer()), "external_id": self.key("RTP")}, timing=TIMING
+            {"amount": "500", "currency": "EUR", "payer": _msisdn(self.customer()), "external_id": self.key("RTP")},
+            timing=TIMING,
         )
         await paid.result()
         state = None
@@ -189,7 +213,9 @@ class Demo:
 
     async def invoice_expires(self) -> PaymentState:
         timing = TIMING.model_copy(update={"callback_timeout_s": 10})
-        return await (await self.m.create_invoice(self._invoice_request("46733123453", validity_s=3), timing=timing)).result()
+        return await (
+            await self.m.create_invoice(self._invoice_request("46733123453", validity_s=3), timing=timing)
+        ).result()
 
     async def invoice_cancelled(self) -> PaymentState:
         invoice = await self.m.create_invoice(self._invoice_request("46733123453"), timing=TIMING)
@@ -246,7 +272,12 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
     add(rtp, "46733123455 (NotFound)", "FAILED PAYER_NOT_FOUND", lambda: demo.request_to_pay("46733123455"))
     add(rtp, "46733123460 (InvalidCurrency)", "FAILED INVALID_CURRENCY", lambda: demo.request_to_pay("46733123460"))
     add(rtp, "XOF against the sandbox", "refused before start", lambda: demo.request_to_pay(demo.customer(), "XOF"))
-    add(rtp, "46733123453 (Ongoing) past its deadline", "UNKNOWN, then FAILED RESOLVED_BY_OPERATOR", demo.unknown_then_resolved)
+    add(
+        rtp,
+        "46733123453 (Ongoing) past its deadline",
+        "UNKNOWN, then FAILED RESOLVED_BY_OPERATOR",
+        demo.unknown_then_resolved,
+    )
     add(rtp, "payer with an active pre-approval", "SUCCESSFUL", demo.pre_approved_debit)
 
     wdr = "Request to Withdraw"
@@ -258,7 +289,12 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
     dn = "Delivery Notification"
     add(dn, "receipt for a paid Request to Pay", "sent", demo.notify)
     add(dn, "the same note asked for twice", "sent once", lambda: demo.notify(twice=True))
-    add(dn, "Request to Pay 46733123451 (Rejected)", "refused PAYMENT_NOT_SUCCESSFUL", lambda: demo.notify("46733123451"))
+    add(
+        dn,
+        "Request to Pay 46733123451 (Rejected)",
+        "refused PAYMENT_NOT_SUCCESSFUL",
+        lambda: demo.notify("46733123451"),
+    )
     add(dn, "no such Request to Pay", "refused PAYMENT_NOT_FOUND", lambda: demo.notify(paid=False))
 
     pre = "Pre-Approval"
@@ -272,10 +308,30 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
     add(trf, "46733123455 (NotEnoughFunds)", "FAILED NOT_ENOUGH_FUNDS", lambda: demo.transfer("46733123455"))
     add(trf, "46733123457 (NotFound)", "FAILED PAYEE_NOT_FOUND", lambda: demo.transfer("46733123457"))
     add(trf, "46733123458 (NotAllowed)", "FAILED NOT_ALLOWED", lambda: demo.transfer("46733123458"))
-    add(trf, "pre-check: payee not active", "FAILED PRECHECK_PAYEE_NOT_ACTIVE", lambda: demo.transfer("46733123451", check_payee=True))
-    add(trf, "pre-check: payee unknown", "FAILED PRECHECK_PAYEE_NOT_FOUND", lambda: demo.transfer("46733123450", check_payee=True))
-    add(trf, "pre-check: balance too low", "FAILED PRECHECK_INSUFFICIENT_BALANCE", lambda: demo.transfer(demo.customer(), "99999999", check_balance=True))
-    add(trf, "pre-checks pass", "SUCCESSFUL", lambda: demo.transfer(demo.customer(), check_payee=True, check_balance=True))
+    add(
+        trf,
+        "pre-check: payee not active",
+        "FAILED PRECHECK_PAYEE_NOT_ACTIVE",
+        lambda: demo.transfer("46733123451", check_payee=True),
+    )
+    add(
+        trf,
+        "pre-check: payee unknown",
+        "FAILED PRECHECK_PAYEE_NOT_FOUND",
+        lambda: demo.transfer("46733123450", check_payee=True),
+    )
+    add(
+        trf,
+        "pre-check: balance too low",
+        "FAILED PRECHECK_INSUFFICIENT_BALANCE",
+        lambda: demo.transfer(demo.customer(), "99999999", check_balance=True),
+    )
+    add(
+        trf,
+        "pre-checks pass",
+        "SUCCESSFUL",
+        lambda: demo.transfer(demo.customer(), check_payee=True, check_balance=True),
+    )
 
     dep = "Deposit"
     add(dep, "ordinary payee", "SUCCESSFUL", lambda: demo.deposit(demo.customer()))
@@ -283,13 +339,25 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
     add(dep, "46733123451 (Rejected)", "FAILED APPROVAL_REJECTED", lambda: demo.deposit("46733123451"))
     add(dep, "46733123452 (Expired)", "FAILED EXPIRED", lambda: demo.deposit("46733123452"))
     add(dep, "46733123455 (NotFound)", "FAILED PAYEE_NOT_FOUND", lambda: demo.deposit("46733123455"))
-    add(dep, "46733123456 (PayeeNotAllowedToReceive)", "FAILED PAYEE_NOT_ALLOWED_TO_RECEIVE", lambda: demo.deposit("46733123456"))
+    add(
+        dep,
+        "46733123456 (PayeeNotAllowedToReceive)",
+        "FAILED PAYEE_NOT_ALLOWED_TO_RECEIVE",
+        lambda: demo.deposit("46733123456"),
+    )
 
     rem = "Remittance transfer"
     add(rem, "ordinary payee", "SUCCESSFUL", lambda: demo.remittance_transfer(demo.customer()))
-    add(rem, "46733123450 (Failed)", "FAILED INTERNAL_PROCESSING_ERROR", lambda: demo.remittance_transfer("46733123450"))
+    add(
+        rem, "46733123450 (Failed)", "FAILED INTERNAL_PROCESSING_ERROR", lambda: demo.remittance_transfer("46733123450")
+    )
     add(rem, "46733123455 (NotEnoughFunds)", "FAILED NOT_ENOUGH_FUNDS", lambda: demo.remittance_transfer("46733123455"))
-    add(rem, "46733123456 (PayerLimitReached)", "FAILED PAYER_LIMIT_REACHED", lambda: demo.remittance_transfer("46733123456"))
+    add(
+        rem,
+        "46733123456 (PayerLimitReached)",
+        "FAILED PAYER_LIMIT_REACHED",
+        lambda: demo.remittance_transfer("46733123456"),
+    )
     add(rem, "46733123457 (NotFound)", "FAILED PAYEE_NOT_FOUND", lambda: demo.remittance_transfer("46733123457"))
 
     ref = "Refund"
@@ -301,7 +369,12 @@ def scenarios(demo: Demo) -> list[tuple[Row, Callable[[], Awaitable[Any]]]]:
     add(vah, "46733123451 (NotActive)", "not active", lambda: demo.account_holder(_msisdn("46733123451")))
     add(vah, "46733123450 (NotFound)", "not found", lambda: demo.account_holder(_msisdn("46733123450")))
     add(vah, "46733123452 (NotAllowed)", "refused NOT_ALLOWED", lambda: demo.account_holder(_msisdn("46733123452")))
-    add(vah, "notactive@email.com", "not active", lambda: demo.account_holder({"party_id_type": "EMAIL", "party_id": "notactive@email.com"}))
+    add(
+        vah,
+        "notactive@email.com",
+        "not active",
+        lambda: demo.account_holder({"party_id_type": "EMAIL", "party_id": "notactive@email.com"}),
+    )
 
     bal = "Get Balance"
     add(bal, "collection account", "EUR balance", lambda: demo.balance("collection"))
@@ -351,7 +424,7 @@ def print_table(rows: list[Row]) -> None:
     table = [(r.use_case, r.scenario, r.expected, r.actual, "ok" if r.ok else "DIFFERS") for r in rows]
     widths = [max(len(str(line[i])) for line in [headers, *table]) for i in range(len(headers))]
     for line in [headers, tuple("-" * w for w in widths), *table]:
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip())
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
     details = [r for r in rows if r.detail]
     for row in details:
         print(f"  {row.use_case} / {row.scenario}: {row.detail}")

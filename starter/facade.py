@@ -35,17 +35,26 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from momoflow import display
+from momoflow import display, tracing, use_cases
 from momoflow import search_attributes as sa
-from momoflow import tracing, use_cases
-from momoflow.contract import AccountBalance, AccountHolder, DeliveryNotificationResult, IdPrefix, PreApprovalEntry
-from momoflow.contract import CANCEL_UPDATE, LEDGER_QUERY, RESOLVE_UPDATE, STATUS_QUERY, refund_ledger_id
+from momoflow.contract import (
+    CANCEL_UPDATE,
+    LEDGER_QUERY,
+    RESOLVE_UPDATE,
+    STATUS_QUERY,
+    AccountBalance,
+    AccountHolder,
+    DeliveryNotificationResult,
+    IdPrefix,
+    PreApprovalEntry,
+    refund_ledger_id,
+)
 from momoflow.models import Party, PaymentState, PaymentStatus, PaymentTiming, Product, Resolution, TimingOverrides
 from momoflow.operations import (
     CancelInvoiceRequest,
+    DeliveryNotificationInput,
     InvoiceRequest,
     PreApprovalRequest,
-    DeliveryNotificationInput,
     RequestToPayRequest,
     RequestToWithdrawRequest,
     TransferRequest,
@@ -57,16 +66,16 @@ from momoflow.subscription import SubscriptionRequest
 from momoflow.temporal import connect
 from momoflow.use_cases import UseCase
 from momoflow.validation import InvalidRequest, Problem, check_sandbox_currency, describe, validate_key
-from workflows.invoice import describe_end
-
 from starter import deliveries, subscriptions
+from workflows.invoice import describe_end
 
 FINGERPRINT_MEMO = "request_fingerprint"
 # How long a live ``status`` query may take before the state is read from the server instead.
 QUERY_TIMEOUT_S = 2.0
 # Operation and product by workflow type, for states read from the server.
 _OPERATIONS = {
-    use_case.workflow_type: (use_case.operation, use_case.product or Product.COLLECTION) for use_case in use_cases.PAYMENTS
+    use_case.workflow_type: (use_case.operation, use_case.product or Product.COLLECTION)
+    for use_case in use_cases.PAYMENTS
 }
 R = TypeVar("R", bound=BaseModel)
 
@@ -125,7 +134,6 @@ def overrides(timing: PaymentTiming | TimingOverrides | None) -> TimingOverrides
 
 def parse_request_to_pay(request: RequestToPayRequest | dict[str, Any]) -> RequestToPayRequest:
     return parse(RequestToPayRequest, request)
-
 
 
 class PaymentHandle:
@@ -339,17 +347,25 @@ class Momoflow:
         return f"{self._ui.rstrip('/')}/namespaces/{self.client.namespace}/workflows/{quote(workflow_id, safe='')}"
 
     def handle(self, workflow_id: str) -> PaymentHandle:
-        return PaymentHandle(self.client.get_workflow_handle(workflow_id, result_type=PaymentState), self.ui_url(workflow_id))
+        return PaymentHandle(
+            self.client.get_workflow_handle(workflow_id, result_type=PaymentState), self.ui_url(workflow_id)
+        )
 
     def invoice(self, workflow_id: str) -> InvoiceHandle:
-        return InvoiceHandle(self.client.get_workflow_handle(workflow_id, result_type=PaymentState), self.ui_url(workflow_id))
+        return InvoiceHandle(
+            self.client.get_workflow_handle(workflow_id, result_type=PaymentState), self.ui_url(workflow_id)
+        )
 
     # -- asynchronous operations ------------------------------------------------------------
     # Typed entry points; each starts its use case's record (momoflow/use_cases.py) through
     # ``_start_payment``.
 
     async def request_to_pay(
-        self, request: RequestToPayRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
+        self,
+        request: RequestToPayRequest | dict[str, Any],
+        *,
+        key: str | None = None,
+        timing: PaymentTiming | TimingOverrides | None = None,
     ) -> PaymentHandle:
         """Collect money from a customer. ``key`` defaults to the external id."""
         return self.handle(await self._start_payment(use_cases.REQUEST_TO_PAY, request, key, timing))
@@ -385,7 +401,9 @@ class Momoflow:
             payment_id = f"{IdPrefix.REQUEST_TO_PAY}-{validate_key(payment_key)}"
         except ValueError as exc:
             raise StartError(f"payment_{exc}") from None
-        inp = parse(DeliveryNotificationInput, {"payment_workflow_id": payment_id, "message": message, "language": language})
+        inp = parse(
+            DeliveryNotificationInput, {"payment_workflow_id": payment_id, "message": message, "language": language}
+        )
         try:
             note = deliveries.note_key(inp, note_key)
         except ValueError as exc:
@@ -401,13 +419,21 @@ class Momoflow:
             raise
 
     async def transfer(
-        self, request: TransferRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
+        self,
+        request: TransferRequest | dict[str, Any],
+        *,
+        key: str | None = None,
+        timing: PaymentTiming | TimingOverrides | None = None,
     ) -> PaymentHandle:
         """Pay money out to a customer. ``key`` defaults to the external id."""
         return self.handle(await self._start_payment(use_cases.TRANSFER, request, key, timing))
 
     async def deposit(
-        self, request: DepositRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
+        self,
+        request: DepositRequest | dict[str, Any],
+        *,
+        key: str | None = None,
+        timing: PaymentTiming | TimingOverrides | None = None,
     ) -> PaymentHandle:
         """Deposit money into a customer's wallet (disbursement). ``key`` defaults to the external id.
 
@@ -426,25 +452,41 @@ class Momoflow:
         return self.handle(await self._start_payment(use_cases.REMITTANCE_TRANSFER, request, key, timing))
 
     async def pre_approval(
-        self, request: PreApprovalRequest | dict[str, Any], *, key: str, timing: PaymentTiming | TimingOverrides | None = None
+        self,
+        request: PreApprovalRequest | dict[str, Any],
+        *,
+        key: str,
+        timing: PaymentTiming | TimingOverrides | None = None,
     ) -> PaymentHandle:
         """Ask a customer to allow future debits. ``key`` is yours (e.g. a subscription id)."""
         return self.handle(await self._start_payment(use_cases.PRE_APPROVAL, request, key, timing))
 
     async def create_invoice(
-        self, request: InvoiceRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
+        self,
+        request: InvoiceRequest | dict[str, Any],
+        *,
+        key: str | None = None,
+        timing: PaymentTiming | TimingOverrides | None = None,
     ) -> InvoiceHandle:
         """Create an invoice and follow it until paid, expired or cancelled."""
         return self.invoice(await self._start_payment(use_cases.INVOICE, request, key, timing))
 
     async def cancel_invoice(
-        self, request: CancelInvoiceRequest | dict[str, Any], *, key: str | None = None, timing: PaymentTiming | TimingOverrides | None = None
+        self,
+        request: CancelInvoiceRequest | dict[str, Any],
+        *,
+        key: str | None = None,
+        timing: PaymentTiming | TimingOverrides | None = None,
     ) -> PaymentHandle:
         """Cancel an invoice created elsewhere. For momoflow's own invoices use ``InvoiceHandle.cancel``."""
         return self.handle(await self._start_payment(use_cases.CANCEL_INVOICE, request, key, timing))
 
     async def refund(
-        self, request: RefundRequest | dict[str, Any], *, key: str, timing: PaymentTiming | TimingOverrides | None = None
+        self,
+        request: RefundRequest | dict[str, Any],
+        *,
+        key: str,
+        timing: PaymentTiming | TimingOverrides | None = None,
     ) -> PaymentHandle:
         """Give all or part of a SUCCESSFUL Request to Pay or invoice payment back to its payer.
 
@@ -479,9 +521,13 @@ class Momoflow:
         self, party: Party | dict[str, Any], *, product: Product | str = Product.COLLECTION, basic_info: bool = False
     ) -> AccountHolder:
         """Whether the party is a MoMo customer who can receive money (names if ``basic_info``)."""
-        return await self._lookup(use_cases.VALIDATE_ACCOUNT_HOLDER, {"party": party, "product": product, "basic_info": basic_info})
+        return await self._lookup(
+            use_cases.VALIDATE_ACCOUNT_HOLDER, {"party": party, "product": product, "basic_info": basic_info}
+        )
 
-    async def get_balance(self, *, product: Product | str = Product.COLLECTION, currency: str | None = None) -> AccountBalance:
+    async def get_balance(
+        self, *, product: Product | str = Product.COLLECTION, currency: str | None = None
+    ) -> AccountBalance:
         return await self._lookup(use_cases.GET_BALANCE, {"product": product, "currency": currency}, product_in_id=True)
 
     async def list_pre_approvals(self, party: Party | dict[str, Any]) -> list[PreApprovalEntry]:
@@ -594,7 +640,9 @@ class Momoflow:
         # The memo is read from the server, so this works while no worker is running.
         memo = await (await handle.describe()).memo()
         if memo.get(FINGERPRINT_MEMO) not in (None, fingerprint):
-            raise IdempotencyConflict(f"key: {business_key!r} already belongs to an operation with different details; use a new key")
+            raise IdempotencyConflict(
+                f"key: {business_key!r} already belongs to an operation with different details; use a new key"
+            )
         return workflow_id
 
     async def _lookup(self, use_case: UseCase, query: dict[str, Any], *, product_in_id: bool = False) -> Any:

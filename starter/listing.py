@@ -75,7 +75,9 @@ def build_query(
 def row(execution: WorkflowExecution) -> dict[str, Any]:
     """One payment as ``list`` shows it; the status is momoflow's, the run state Temporal's."""
     attributes = execution.typed_search_attributes
-    use_case = next((name for name, type_ in USE_CASES.items() if type_ == execution.workflow_type), execution.workflow_type)
+    use_case = next(
+        (name for name, type_ in USE_CASES.items() if type_ == execution.workflow_type), execution.workflow_type
+    )
     return {
         "workflow_id": execution.id,
         "use_case": use_case,
@@ -106,4 +108,4 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
     ]
     widths = [max(len(str(line[i])) for line in [headers, *table]) for i in range(len(headers))]
     for line in [headers, tuple("-" * w for w in widths), *table]:
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip())
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())

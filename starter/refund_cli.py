@@ -71,7 +71,9 @@ async def stale_claims(momoflow: Momoflow, ledger: LedgerState) -> dict[str, str
             if state.status is PaymentStatus.FAILED:
                 stale[refund_key] = f"its refund ended FAILED ({state.reason})"
         elif description.status is not WorkflowExecutionStatus.RUNNING:
-            stale[refund_key] = f"its refund workflow ended {description.status.name if description.status else 'UNKNOWN'}"
+            stale[refund_key] = (
+                f"its refund workflow ended {description.status.name if description.status else 'UNKNOWN'}"
+            )
     return stale
 
 
@@ -97,7 +99,9 @@ async def show(momoflow: Momoflow, original_key: str) -> tuple[dict[str, Any], l
         "payment": original.model_dump(mode="json") if original else None,
         "counted": format(ledger.counted(), "f"),
         "refunded": format(ledger.refunded(), "f"),
-        "remaining": format(original.amount - ledger.counted(), "f") if original and original.amount is not None else None,
+        "remaining": format(original.amount - ledger.counted(), "f")
+        if original and original.amount is not None
+        else None,
         "claims": claims,
     }
     notes = [

@@ -31,7 +31,9 @@ def register(sub: Any, party_args: Any, parser_class: Any) -> None:
         "subscription", help="recurring debits on a pre-approval: create, list, show, pause, resume, cancel"
     ).add_subparsers(dest="action", required=True, parser_class=parser_class)
     create = actions.add_parser("create", help="debit a payer every period under an APPROVED pre-approval")
-    create.add_argument("--id", required=True, dest="subscription_id", help="your subscription id (at most 40 characters)")
+    create.add_argument(
+        "--id", required=True, dest="subscription_id", help="your subscription id (at most 40 characters)"
+    )
     party_args(create, "payer", "who pays")
     mandate = create.add_mutually_exclusive_group(required=True)
     mandate.add_argument("--pre-approval-id", help="MoMo's pre-approval id")
@@ -86,14 +88,18 @@ async def run(momoflow: Momoflow, args: argparse.Namespace, party: dict[str, str
         if action == "create":
             assert party is not None
             view = await momoflow.subscribe(request_of(args, party), pre_approval_key=args.pre_approval_key)
-            out.line(f"Subscription {view.subscription_id}: schedule {view.schedule_id}, next debit {view.next_runs[:1]}")
+            out.line(
+                f"Subscription {view.subscription_id}: schedule {view.schedule_id}, next debit {view.next_runs[:1]}"
+            )
             out.result(view.as_dict())
         elif action == "list":
             out.result(await subscriptions.list_ids(client))
         elif action == "show":
             view = await momoflow.subscription(args.subscription_id)
             periods = await subscriptions.debits(client, args.subscription_id, limit=20)
-            out.result({**view.as_dict(), "periods": [p.model_dump(mode="json", exclude={"last_state"}) for p in periods]})
+            out.result(
+                {**view.as_dict(), "periods": [p.model_dump(mode="json", exclude={"last_state"}) for p in periods]}
+            )
         elif action == "pause":
             await subscriptions.pause(client, args.subscription_id, args.note)
             out.line(f"Paused {args.subscription_id}.")

@@ -67,7 +67,11 @@ def build_schedule(request: SubscriptionRequest, task_queue: str, timing: Timing
     cadence = request.cadence
     if cadence.every_s is not None:
         spec = ScheduleSpec(
-            intervals=[ScheduleIntervalSpec(every=timedelta(seconds=cadence.every_s), offset=timedelta(seconds=cadence.offset_s))]
+            intervals=[
+                ScheduleIntervalSpec(
+                    every=timedelta(seconds=cadence.every_s), offset=timedelta(seconds=cadence.offset_s)
+                )
+            ]
         )
     else:
         assert cadence.day_of_month is not None

@@ -29,7 +29,9 @@ def add_parser(sub: Any) -> None:
     hooks = sub.add_parser("webhooks", help="webhook deliveries: list, resend")
     actions = hooks.add_subparsers(dest="action", required=True, parser_class=type(hooks))
     listed = actions.add_parser("list", help="deliveries, newest first (MomoWebhookState)")
-    listed.add_argument("--failed", action="store_true", help="only deliveries an endpoint gave up on (or answered 410)")
+    listed.add_argument(
+        "--failed", action="store_true", help="only deliveries an endpoint gave up on (or answered 410)"
+    )
     listed.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     resend = actions.add_parser("resend", help="deliver an event again, with the same event id")
     resend.add_argument("event_id", help="evt_... as in the Momoflow-Event-Id header")
@@ -68,7 +70,9 @@ async def resend(client: Client, event_id: str) -> dict[str, Any]:
         raise CliError("bad_input", f"event_id: {event_id!r} is not an event id (evt_ and 32 hex digits)", 2)
     found = [e async for e in client.list_workflows(f'{sa.WEBHOOK_EVENT_IDS.name} = "{event_id}"', limit=1)]
     if not found:
-        raise CliError("not_found", f"no webhook delivery carries event {event_id}; see: python -m starter webhooks list", 4)
+        raise CliError(
+            "not_found", f"no webhook delivery carries event {event_id}; see: python -m starter webhooks list", 4
+        )
     handle = client.get_workflow_handle(found[0].id, run_id=found[0].run_id, result_type=WebhookDeliveries)
     description = await handle.describe()
     if description.status is WorkflowExecutionStatus.RUNNING:

@@ -14,8 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def prometheus_tools() -> tuple[str, str]:
     """(prometheus, promtool); skips the test only when `make system-packages` cannot install them."""
     if not (shutil.which("prometheus") and shutil.which("promtool")) and shutil.which("make"):
-        subprocess.run(["make", "-s", "-C", str(ROOT), "system-packages"], capture_output=True, timeout=600, check=False)
+        subprocess.run(
+            ["make", "-s", "-C", str(ROOT), "system-packages"], capture_output=True, timeout=600, check=False
+        )
     prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
     if not (prometheus and promtool):
-        pytest.skip("Prometheus is not installed and `make system-packages` could not install it (needs apt-get as root)")
+        pytest.skip(
+            "Prometheus is not installed and `make system-packages` could not install it (needs apt-get as root)"
+        )
     return prometheus, promtool

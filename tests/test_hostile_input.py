@@ -33,9 +33,13 @@ FIELDS = [
     "amount", "currency", "payer", "payee", "intended_payer", "external_id", "payer_message", "payee_note",
     "description", "validity_s", "invoice_reference_id", "check_payee", "check_balance",
 ]  # fmt: skip
-party_like = st.fixed_dictionaries({"party_id_type": st.sampled_from(["MSISDN", "EMAIL", "PARTY_CODE", "x"]), "party_id": st.text(max_size=40)})
+party_like = st.fixed_dictionaries(
+    {"party_id_type": st.sampled_from(["MSISDN", "EMAIL", "PARTY_CODE", "x"]), "party_id": st.text(max_size=40)}
+)
 requests = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=10), json_values | party_like, max_size=10)
-MODELS = st.sampled_from([RequestToPayRequest, TransferRequest, PreApprovalRequest, InvoiceRequest, CancelInvoiceRequest])
+MODELS = st.sampled_from(
+    [RequestToPayRequest, TransferRequest, PreApprovalRequest, InvoiceRequest, CancelInvoiceRequest]
+)
 
 
 @settings(max_examples=400, deadline=None)

@@ -42,7 +42,7 @@ ALL_PRODUCTS = MomoSettings(
 
 
 def _names(functions: list) -> set[str]:
-    return {activity._Definition.must_from_callable(f).name for f in functions}  # noqa: SLF001
+    return {activity._Definition.must_from_callable(f).name for f in functions}
 
 
 def _registered_activities() -> dict[Product, tuple[set[str], set[str]]]:
@@ -100,7 +100,12 @@ def gaps(use_case: UseCase, capsys: pytest.CaptureFixture[str]) -> list[str]:
         missing.append(f"the CLI command {' '.join(use_case.cli_command)!r}")
     if not callable(getattr(Momoflow, use_case.facade_method, None)):
         missing.append(f"the facade method Momoflow.{use_case.facade_method}")
-    section = (contract_docs.DOCS / "contract.md").read_text().partition(f"### {use_case.workflow_type}\n")[2].partition("###")[0]
+    section = (
+        (contract_docs.DOCS / "contract.md")
+        .read_text()
+        .partition(f"### {use_case.workflow_type}\n")[2]
+        .partition("###")[0]
+    )
     for message in use_case.messages:
         if f"- {message.kind} `{message.name}`" not in section:
             missing.append(f"its {message.kind.lower()} {message.name!r} in docs/contract.md (make contract)")

@@ -19,4 +19,6 @@ class GetBalanceWorkflow:
     async def run(self, query: BalanceQuery) -> AccountBalance:
         if workflow.patched(ADMIT_AT_START):
             await admit(query.model_dump(mode="json"))
-        return await call_momo(contract.balance(query.product.value), BalanceCheck(currency=query.currency), AccountBalance)
+        return await call_momo(
+            contract.balance(query.product.value), BalanceCheck(currency=query.currency), AccountBalance
+        )

@@ -10,7 +10,6 @@ waits for that one and returns it, so a caller whose call was lost can repeat it
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
@@ -20,7 +19,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from momoflow import contract
     from momoflow.contract import CANCEL_UPDATE, SubmitInvoice, SubmitInvoiceCancellation
-    from momoflow.models import PaymentState, PaymentStatus, ProviderCallback, Product
+    from momoflow.models import PaymentState, PaymentStatus, Product, ProviderCallback
     from momoflow.operations import InvoiceInput
 
 from workflows.payment_pattern import ONE_CALL, SUBMIT_RETRY, PaymentPattern
@@ -120,10 +119,12 @@ class InvoiceWorkflow(PaymentPattern):
                 lambda: self._cancel_callbacks > 0, timeout=timedelta(seconds=self._timing.callback_timeout_s)
             )
             answer = await self._check_now(reference_id, after_callback=workflow.patched(CANCEL_CALLBACK_PRIORITY))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             answer = None
         if answer is None or not answer.is_final:
-            poll = RetryPolicy(initial_interval=timedelta(seconds=self._timing.poll_interval_s), backoff_coefficient=1.0)
+            poll = RetryPolicy(
+                initial_interval=timedelta(seconds=self._timing.poll_interval_s), backoff_coefficient=1.0
+            )
             answer = await self._poll_phase(
                 poll, workflow.now() + _CANCEL_BUDGET, reference_id, nudges=lambda: self._cancel_callbacks
             )
@@ -137,7 +138,7 @@ class InvoiceWorkflow(PaymentPattern):
             self._nudges += 1  # the invoice has changed: make the main loop look now
             try:
                 await workflow.wait_condition(lambda: self._state.is_final, timeout=timedelta(minutes=2))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         return self._state
 

@@ -30,12 +30,12 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from momoflow import search_attributes as sa
     from momoflow.contract import (
+        ONE_CALL_S,
         PROVIDER_CALLBACK_SIGNAL,
         RESOLVE_UPDATE,
         STATUS_QUERY,
         CheckPriority,
         ProviderStatus,
-        ONE_CALL_S,
         StatusCheck,
         Steps,
         status_task_queue,
@@ -50,13 +50,16 @@ with workflow.unsafe.imports_passed_through():
         TimingOverrides,
     )
 
-from workflows import observability
-from workflows import webhook_events
+from workflows import observability, webhook_events
 from workflows.admission import ADMIT_AT_START, admit
 from workflows.resolution import VERIFY_RESOLUTION, ResolutionFollowUp
 
-SUBMIT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30))
-CHECK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=10))
+SUBMIT_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30)
+)
+CHECK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=10)
+)
 CHECK_BUDGET = timedelta(seconds=60)
 ONE_CALL = timedelta(seconds=ONE_CALL_S)
 # Patch id of the last status check at the deadline (histories from before it replay without it).
@@ -173,7 +176,10 @@ class PaymentPattern(ResolutionFollowUp):
             await self._admit(submit_input)
         timing = self._timing
         deadline = workflow.now() + timedelta(seconds=timing.deadline_s)
-        attributes = [sa.PRODUCT.value_set(self._state.product.value), sa.REFERENCE_ID.value_set(self._state.reference_id)]
+        attributes = [
+            sa.PRODUCT.value_set(self._state.product.value),
+            sa.REFERENCE_ID.value_set(self._state.reference_id),
+        ]
         if self._state.external_id:
             attributes.append(sa.EXTERNAL_ID.value_set(self._state.external_id))
         attributes.append(sa.STATUS.value_set(self._state.status.value))
@@ -192,7 +198,9 @@ class PaymentPattern(ResolutionFollowUp):
         if workflow.patched(RESEND_UNTIL_ACKNOWLEDGED):
             outcome = await self._submit_until_acknowledged(submit_input, deadline)
             if isinstance(outcome, ApplicationError):
-                return await self._finish(ProviderStatus(status="FAILED", reason=outcome.type), "submit", outcome.message)
+                return await self._finish(
+                    ProviderStatus(status="FAILED", reason=outcome.type), "submit", outcome.message
+                )
             if isinstance(outcome, ProviderStatus) and outcome.status == "NOT_FOUND":
                 return await self._finish(
                     ProviderStatus(status="FAILED", reason=NOT_SUBMITTED), "submit", self._not_submitted_message()
@@ -206,7 +214,9 @@ class PaymentPattern(ResolutionFollowUp):
         else:
             rejection = await self._submit(submit_input, timedelta(seconds=timing.submit_timeout_s), deadline)
             if rejection is not None:
-                return await self._finish(ProviderStatus(status="FAILED", reason=rejection.type), "submit", rejection.message)
+                return await self._finish(
+                    ProviderStatus(status="FAILED", reason=rejection.type), "submit", rejection.message
+                )
             self._set_status(PaymentStatus.PENDING, "submit")
             await self._after_submit()
 
@@ -223,7 +233,7 @@ class PaymentPattern(ResolutionFollowUp):
                 answer = await self._check_now(after_callback=True)
                 if answer is not None and answer.is_final:
                     return await self._finish(answer, "callback")
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 workflow.logger.info("no callback in time; polling", extra=self._log_fields())
             poll = RetryPolicy(initial_interval=timedelta(seconds=timing.poll_interval_s), backoff_coefficient=1.0)
             answer = await self._poll_phase(poll, deadline)
@@ -279,7 +289,7 @@ class PaymentPattern(ResolutionFollowUp):
         try:
             if self._until(deadline) > timedelta(0):  # a zero timeout would mean "no timeout"
                 await workflow.wait_condition(lambda: self._nudges > seen, timeout=self._until(deadline))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         answer = await self._check_now()
         return answer if answer is not None and answer.is_final else None
@@ -293,7 +303,7 @@ class PaymentPattern(ResolutionFollowUp):
                 await workflow.wait_condition(
                     lambda: self._nudges > seen or self._resolution is not None, timeout=self._until(end)
                 )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         if self._resolution is not None:
             return None
@@ -322,7 +332,7 @@ class PaymentPattern(ResolutionFollowUp):
             answer = await self._check_now(after_callback=True)
             if answer is not None and answer.is_final:
                 return answer
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self._last_source = "poll"
         poll = RetryPolicy(
@@ -457,7 +467,8 @@ class PaymentPattern(ResolutionFollowUp):
                 task_queue=self._status_queue(),
                 priority=self._priority(CheckPriority.POLL),
             )
-            await workflow.wait_condition(lambda: poll.done() or count() > seen or self._resolution is not None)
+            # The condition is awaited within this iteration, so it sees this iteration's values.
+            await workflow.wait_condition(lambda: poll.done() or count() > seen or self._resolution is not None)  # noqa: B023
             if poll.done():
                 try:
                     answer = poll.result()

@@ -19,7 +19,9 @@ class ListPreApprovalsWorkflow:
     async def run(self, query: PreApprovalListQuery) -> list[PreApprovalEntry]:
         if workflow.patched(ADMIT_AT_START):
             await admit(query.model_dump(mode="json"))
-        return await call_momo(contract.LIST_PRE_APPROVALS, PreApprovalListing(party=query.party), list[PreApprovalEntry])
+        return await call_momo(
+            contract.LIST_PRE_APPROVALS, PreApprovalListing(party=query.party), list[PreApprovalEntry]
+        )
 
 
 @workflow.defn(name="CancelPreApproval")

@@ -38,7 +38,9 @@ with workflow.unsafe.imports_passed_through():
     )
 
 READ_ORIGINAL_BUDGET = timedelta(seconds=60)
-READ_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=10))
+READ_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=10)
+)
 # Continue as new past this many events (a refund costs about eight). Not the server's own
 # suggestion: the test server suggests it after a few events, and the limit is ours to know.
 HISTORY_LIMIT = 8_000
@@ -60,10 +62,13 @@ class RefundLedgerWorkflow:
         while not (workflow.info().get_current_history_length() > HISTORY_LIMIT and workflow.all_handlers_finished()):
             try:
                 await workflow.wait_condition(
-                    lambda: workflow.info().get_current_history_length() > HISTORY_LIMIT and workflow.all_handlers_finished(),
+                    lambda: (
+                        workflow.info().get_current_history_length() > HISTORY_LIMIT
+                        and workflow.all_handlers_finished()
+                    ),
                     timeout=IDLE_WAKE,
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         workflow.continue_as_new(LedgerInput(original_workflow_id=self._original_id, carried=self._state))
 
@@ -105,7 +110,9 @@ class RefundLedgerWorkflow:
     @reserve.validator
     def _validate_reserve(self, claim: ReserveRequest) -> None:
         if claim.original_workflow_id != self._original_id:
-            raise ValueError(f"original_workflow_id: this ledger is {self._original_id!r}'s, not {claim.original_workflow_id!r}'s")
+            raise ValueError(
+                f"original_workflow_id: this ledger is {self._original_id!r}'s, not {claim.original_workflow_id!r}'s"
+            )
         if claim.amount <= 0:
             raise ValueError(f"amount: must be greater than 0, got {claim.amount}")
 
@@ -158,7 +165,9 @@ class RefundLedgerWorkflow:
     def _judge(self, claim: ReserveRequest, original: OriginalPayment) -> ReserveVerdict:
         name = self._original_id
         if not original.found:
-            return _refused(RefusalReason.ORIGINAL_NOT_FOUND, f"original_key: there is no payment {name}; nothing was sent")
+            return _refused(
+                RefusalReason.ORIGINAL_NOT_FOUND, f"original_key: there is no payment {name}; nothing was sent"
+            )
         if original.workflow_type not in (WorkflowType.REQUEST_TO_PAY, WorkflowType.INVOICE):
             return _refused(
                 RefusalReason.ORIGINAL_NOT_REFUNDABLE,

@@ -32,7 +32,9 @@ def _defined_workflows() -> dict[str, type]:
 
 DEFINED: dict[str, type] = _defined_workflows()
 WORKFLOW_CLASSES: dict[str, type] = {
-    use_case.name: DEFINED[use_case.workflow_type] for use_case in use_cases.USE_CASES if use_case.workflow_type in DEFINED
+    use_case.name: DEFINED[use_case.workflow_type]
+    for use_case in use_cases.USE_CASES
+    if use_case.workflow_type in DEFINED
 }
 
 

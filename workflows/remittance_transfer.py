@@ -37,4 +37,6 @@ class RemittanceTransferWorkflow(PaymentPattern):
 
     @workflow.run
     async def run(self, inp: RemittanceTransferInput) -> PaymentState:
-        return await self._run_pattern(SubmitRemittanceTransfer(reference_id=self._state.reference_id, request=inp.request))
+        return await self._run_pattern(
+            SubmitRemittanceTransfer(reference_id=self._state.reference_id, request=inp.request)
+        )

@@ -38,4 +38,6 @@ class RequestToWithdrawWorkflow(PaymentPattern):
 
     @workflow.run
     async def run(self, inp: RequestToWithdrawInput) -> PaymentState:
-        return await self._run_pattern(SubmitRequestToWithdraw(reference_id=self._state.reference_id, request=inp.request))
+        return await self._run_pattern(
+            SubmitRequestToWithdraw(reference_id=self._state.reference_id, request=inp.request)
+        )

@@ -127,7 +127,7 @@ class ResolutionFollowUp:
                 retry_policy=retry,
                 task_queue=self._status_queue(),
             )
-            await workflow.wait_condition(lambda: poll.done() or self._nudges > seen)
+            await workflow.wait_condition(lambda: poll.done() or self._nudges > seen)  # noqa: B023 (awaited in this iteration)
             if poll.done():
                 try:
                     answer = poll.result()
@@ -151,9 +151,9 @@ class ResolutionFollowUp:
         while True:
             seen = self._nudges
             try:
-                await workflow.wait_condition(lambda: self._nudges > seen, timeout=self._until(until))
+                await workflow.wait_condition(lambda: self._nudges > seen, timeout=self._until(until))  # noqa: B023 (awaited here)
                 at_end = False
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 at_end = True
             answer = await self._check_now()
             if answer is not None and answer.is_final:

@@ -49,17 +49,19 @@ from workflows.admission import admit
 SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 # One retry after a failed debit: two attempts per period.
 ATTEMPTS = 2
-_SHORT = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30))
+_SHORT = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30)
+)
 # The Request to Pay ends within its deadline, or reconciles for up to a week: check on it
 # with a back-off, as the payment pattern checks MoMo.
-_AWAIT = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=1.5, maximum_interval=timedelta(minutes=10))
+_AWAIT = RetryPolicy(
+    initial_interval=timedelta(seconds=2), backoff_coefficient=1.5, maximum_interval=timedelta(minutes=10)
+)
 _AWAIT_LIMIT = timedelta(days=8)
 # Patch id: retry only a debit MoMo reported FAILED; wait for the debit's whole reconciliation.
 RETRY_ONLY_FAILED = "subscription-retry-only-failed"
 # The longest a Request to Pay may run: its longest deadline and reconciliation, and a day to spare.
-_SETTLE_LIMIT = timedelta(
-    seconds=TIMING_BOUNDS["deadline_s"][1] + TIMING_BOUNDS["reconcile_max_age_s"][1], days=1
-)
+_SETTLE_LIMIT = timedelta(seconds=TIMING_BOUNDS["deadline_s"][1] + TIMING_BOUNDS["reconcile_max_age_s"][1], days=1)
 _MANDATE_CHECK_LIMIT = timedelta(minutes=10)
 MANDATE_CHECK_UNAVAILABLE = "MANDATE_CHECK_UNAVAILABLE"
 
@@ -84,10 +86,14 @@ class SubscriptionDebitWorkflow:
     async def run(self, inp: SubscriptionDebitInput) -> SubscriptionPeriod:
         await admit(inp.model_dump(mode="json"))
         period = inp.cadence.period_start(scheduled_time(inp))
-        result = SubscriptionPeriod(subscription_id=inp.subscription_id, period_start=period, status=PeriodOutcome.FAILED)
+        result = SubscriptionPeriod(
+            subscription_id=inp.subscription_id, period_start=period, status=PeriodOutcome.FAILED
+        )
         for attempt in range(1, ATTEMPTS + 1):
             if attempt > 1:
-                workflow.logger.info("debit failed, retrying later", extra={"reason": result.reason, "after_s": inp.retry_after_s})
+                workflow.logger.info(
+                    "debit failed, retrying later", extra={"reason": result.reason, "after_s": inp.retry_after_s}
+                )
                 await workflow.sleep(timedelta(seconds=inp.retry_after_s))
             refusal = await self._mandate_refusal(inp)
             if refusal == MANDATE_CHECK_UNAVAILABLE:
@@ -147,9 +153,13 @@ class SubscriptionDebitWorkflow:
         except ActivityError as err:
             # The Request to Pay was terminated, or never settled in time: whether MoMo took the
             # money is not known (before the patch this was taken for FAILED, and retried).
-            reason = err.cause.type if isinstance(err.cause, ApplicationError) and err.cause.type else "DEBIT_NOT_SETTLED"
+            reason = (
+                err.cause.type if isinstance(err.cause, ApplicationError) and err.cause.type else "DEBIT_NOT_SETTLED"
+            )
             status = PaymentStatus.UNKNOWN if careful else PaymentStatus.FAILED
-            return PaymentState(operation="request_to_pay", product="collection", reference_id="", status=status, reason=reason)
+            return PaymentState(
+                operation="request_to_pay", product="collection", reference_id="", status=status, reason=reason
+            )
 
     async def _mandate_refusal(self, inp: SubscriptionDebitInput) -> str | None:
         """Why the mandate no longer allows this debit, None when it does.

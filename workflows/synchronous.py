@@ -21,7 +21,9 @@ from workflows import observability
 
 T = TypeVar("T")
 
-_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=15))
+_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=15)
+)
 
 
 async def call_momo(activity: str, arg: Any, result_type: type[T]) -> T:

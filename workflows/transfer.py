@@ -86,7 +86,9 @@ class TransferWorkflow(PaymentPattern):
             # travels unencrypted (Temporal history, payment state, webhook body).
             cause = err.cause
             code = cause.type if isinstance(cause, ApplicationError) and cause.type else "UNAVAILABLE"
-            return _refusal(f"PRECHECK_{code}", f"pre-check could not be completed: the {check} check failed with {code}")
+            return _refusal(
+                f"PRECHECK_{code}", f"pre-check could not be completed: the {check} check failed with {code}"
+            )
         return None
 
 

@@ -72,7 +72,9 @@ class WebhookDeliveryWorkflow:
 
     def _publish(self, state: str) -> None:
         ids = [d.event.id for d in (*self._done.dispatches, *self._queue)]
-        workflow.upsert_search_attributes([sa.WEBHOOK_STATE.value_set(state), sa.WEBHOOK_EVENT_IDS.value_set(list(dict.fromkeys(ids)))])
+        workflow.upsert_search_attributes(
+            [sa.WEBHOOK_STATE.value_set(state), sa.WEBHOOK_EVENT_IDS.value_set(list(dict.fromkeys(ids)))]
+        )
 
     async def _deliver(self, dispatch: WebhookDispatch, endpoint: str) -> DeliveryRecord:
         retry = dispatch.retry
@@ -85,7 +87,9 @@ class WebhookDeliveryWorkflow:
                 start_to_close_timeout=timedelta(seconds=retry.timeout_s) + _MARGIN,
                 # Temporal schedules no attempt that would start past this timeout: one more backoff
                 # interval makes the last attempt come after ``give_up_after_s``, never before.
-                schedule_to_close_timeout=timedelta(seconds=retry.give_up_after_s + retry.max_interval_s + retry.timeout_s),
+                schedule_to_close_timeout=timedelta(
+                    seconds=retry.give_up_after_s + retry.max_interval_s + retry.timeout_s
+                ),
                 retry_policy=RetryPolicy(
                     initial_interval=timedelta(seconds=retry.initial_interval_s),
                     backoff_coefficient=2.0,
@@ -109,5 +113,10 @@ class WebhookDeliveryWorkflow:
                 error=message,
             )
         return DeliveryRecord(
-            event_id=event.id, event_type=event.type, endpoint=endpoint, state=DELIVERED, finished_at=workflow.now(), http_status=status
+            event_id=event.id,
+            event_type=event.type,
+            endpoint=endpoint,
+            state=DELIVERED,
+            finished_at=workflow.now(),
+            http_status=status,
         )

@@ -33,7 +33,9 @@ DISCREPANCY = "payment.discrepancy"
 # Patch id of announcing a discrepancy as a webhook event.
 DISCREPANCY_EVENTS = "webhook-discrepancy-events"
 # Signalling the delivery workflow needs only Temporal; keep trying for a while if it is down.
-_ENQUEUE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1))
+_ENQUEUE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
+)
 _ENQUEUE_BUDGET = timedelta(hours=1)
 
 
@@ -88,4 +90,6 @@ async def announce(event: WebhookEvent) -> None:
             retry_policy=_ENQUEUE_RETRY,
         )
     except ActivityError as exc:
-        workflow.logger.error("webhook event could not be queued", extra={"event_id": event.id, "error": str(exc.cause)})
+        workflow.logger.error(
+            "webhook event could not be queued", extra={"event_id": event.id, "error": str(exc.cause)}
+        )

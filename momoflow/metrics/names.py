@@ -44,7 +44,10 @@ class Metric:
 
 
 OPERATIONS_STARTED = Metric(
-    "momoflow_operations_started", "counter", ("use_case",), "Operations started, by use case (first run only, never replays)."
+    "momoflow_operations_started",
+    "counter",
+    ("use_case",),
+    "Operations started, by use case (first run only, never replays).",
 )
 OPERATIONS_FINISHED = Metric(
     "momoflow_operations_finished",
@@ -96,7 +99,7 @@ OPERATIONS_UNKNOWN = Metric(
     "momoflow_operations_unknown",
     "gauge",
     ("use_case",),
-    'Running operations whose MomoStatus is UNKNOWN, counted in Temporal visibility.',
+    "Running operations whose MomoStatus is UNKNOWN, counted in Temporal visibility.",
     source="registry",
 )
 OPERATIONS_UNKNOWN_OLDEST = Metric(

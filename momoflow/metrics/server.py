@@ -50,7 +50,7 @@ class _Server(ThreadingMixIn, WSGIServer):
 
 
 class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -70,7 +70,11 @@ def serve(settings: MetricsSettings) -> WSGIServer | None:
         return None
     try:
         server = make_server(
-            settings.host, settings.port, _only(settings.path, make_wsgi_app()), server_class=_Server, handler_class=_Quiet
+            settings.host,
+            settings.port,
+            _only(settings.path, make_wsgi_app()),
+            server_class=_Server,
+            handler_class=_Quiet,
         )
     except OSError as exc:
         raise SystemExit(f"METRICS_PORT={settings.port} on {settings.host}: cannot listen ({exc.strerror})") from exc

@@ -22,7 +22,7 @@ import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prometheus_client import Gauge
 from temporalio.client import Client, WorkflowExecution
@@ -68,7 +68,7 @@ def summarize(executions: Iterable[WorkflowExecution], now: datetime) -> dict[st
 async def scan(client: Client) -> dict[str, Unknown]:
     """One visibility listing (a page per thousand UNKNOWN operations); sets the gauges."""
     executions = [execution async for execution in client.list_workflows(QUERY)]
-    found = summarize(executions, datetime.now(timezone.utc))
+    found = summarize(executions, datetime.now(UTC))
     for name, unknown in found.items():
         COUNT.labels(name).set(unknown.count)
         OLDEST.labels(name).set(unknown.oldest_s)
@@ -84,6 +84,6 @@ async def keep_scanning(client: Client, interval_s: float) -> None:
             await scan(client)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - visibility down must not stop the worker
+        except Exception as exc:
             log.warning("counting UNKNOWN operations failed", error=type(exc).__name__, detail=str(exc)[:200])
         await asyncio.sleep(interval_s)

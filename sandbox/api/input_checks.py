@@ -232,7 +232,9 @@ def parse_customer_payment(raw: bytes) -> str:
 _LANGUAGE: Final = re.compile(r"^[A-Za-z]{2,3}$")
 
 
-def parse_delivery_notification(message_header: str | None, language_header: str | None, raw: bytes) -> tuple[str, str | None]:
+def parse_delivery_notification(
+    message_header: str | None, language_header: str | None, raw: bytes
+) -> tuple[str, str | None]:
     """The ``notificationMessage`` header (required, like MTN's spec says) and ``Language`` (ISO 639-1 or -3).
 
     The JSON body ``{"notificationMessage": "..."}`` that MTN's SDKs also send is

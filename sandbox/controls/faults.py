@@ -111,4 +111,3 @@ class FaultInjector:
         duplicate = self._roll(settings.callback_duplicate_rate)
         delay = settings.callback_delay_s if self._roll(settings.callback_delay_rate) else 0.0
         return CallbackPlan(duplicate=duplicate, extra_delay_s=delay)
-

@@ -177,4 +177,3 @@ class CallbackNotifier:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-

@@ -27,7 +27,6 @@ NOT_OPEN_MESSAGE = "Invoice is not open."
 def start_invoice(
     life: Lifecycle, reference_id: str, api_user_id: str, request: InvoiceInput, callback_url: str | None
 ) -> Invoice:
-    settings = life.settings
     now = life.now()
     invoice = Invoice(
         reference_id=reference_id,

@@ -36,9 +36,9 @@ from sandbox.world.operations import (
     InvoiceCancellation,
     Operation,
     PreApproval,
-    RemittanceTransfer,
     Refund,
     RefundV2,
+    RemittanceTransfer,
     RequestToPay,
     RequestToWithdraw,
     RequestToWithdrawV2,
@@ -46,9 +46,9 @@ from sandbox.world.operations import (
 )
 from sandbox.world.pre_approval import plan_pre_approval
 from sandbox.world.refund import plan_refund
+from sandbox.world.remittance_transfer import plan_remittance_transfer
 from sandbox.world.request_to_pay import plan_request_to_pay
 from sandbox.world.store import ApiUser, IssuedToken
-from sandbox.world.remittance_transfer import plan_remittance_transfer
 from sandbox.world.transfer import plan_transfer
 
 log = get_logger("sandbox.persistence")
@@ -120,7 +120,7 @@ def restore(state: SandboxState, body: dict[str, Any], shift: float) -> int:
     """Load a snapshot into a fresh state and plan what is still pending; returns how many operations."""
     if body.get("version") != VERSION:
         raise ValueError(f"sandbox state file version {body.get('version')!r}; this sandbox reads version {VERSION}")
-    store, ledger, life = state.store, state.ledger, state.lifecycle
+    store, ledger = state.store, state.ledger
     for raw in body["api_users"]:
         user = _load(ApiUser, raw, shift)
         if store.api_user(user.user_id) is None:  # preset users exist already, from the settings
@@ -129,7 +129,9 @@ def restore(state: SandboxState, body: dict[str, Any], shift: float) -> int:
         store._tokens[token] = _load(IssuedToken, raw, shift)
     for user, product, amount in body["balances"]:
         ledger._balances[(user, product)] = Decimal(amount)
-    operations = [_load(KINDS[raw["kind"]], {k: v for k, v in raw.items() if k != "kind"}, shift) for raw in body["operations"]]
+    operations = [
+        _load(KINDS[raw["kind"]], {k: v for k, v in raw.items() if k != "kind"}, shift) for raw in body["operations"]
+    ]
     for operation in operations:
         store.add_operation(operation)
     for operation in operations:
@@ -178,7 +180,9 @@ class StateFile:
             return
         saved = body.get("saved", {})
         # An instant t then is t + shift now: the clock restarted, the wall clock went on.
-        shift = (self.state.clock() - float(saved.get("clock", 0.0))) - (time.time() - float(saved.get("wall", time.time())))
+        shift = (self.state.clock() - float(saved.get("clock", 0.0))) - (
+            time.time() - float(saved.get("wall", time.time()))
+        )
         count = restore(self.state, body, shift)
         self._written = json.dumps({k: v for k, v in body.items() if k != "saved"}, sort_keys=True)
         log.info("sandbox_state_loaded", path=str(self.path), operations=count)

@@ -22,9 +22,7 @@ log = get_logger("sandbox.preapprovals")
 def start_pre_approval(
     life: Lifecycle, reference_id: str, api_user_id: str, request: PreApprovalInput, callback_url: str | None
 ) -> PreApproval:
-    settings = life.settings
     now = life.now()
-    scenario = pre_approval_scenario(request.payer.party_id_type, request.payer.party_id)
     approval = PreApproval(
         reference_id=reference_id, api_user_id=api_user_id, created_at=now, callback_url=callback_url, request=request
     )
@@ -49,7 +47,9 @@ def plan_pre_approval(life: Lifecycle, approval: PreApproval) -> str:
     if scenario is SUCCESS and not settings.auto_decide:
         life.plan(approval.created_at + settings.approval_timeout_s, lambda at: _time_out(life, approval, at), approval)
         return "WaitsForCustomer"
-    final_at = Timeline.plan(scenario, approval.created_at, settings.approval_delay_s, settings.delayed_approval_s).final_at
+    final_at = Timeline.plan(
+        scenario, approval.created_at, settings.approval_delay_s, settings.delayed_approval_s
+    ).final_at
     if final_at is not None:
         approve = scenario.outcome is OperationStatus.SUCCESSFUL
         life.plan(final_at, lambda at: _conclude(life, approval, approve, at, scenario.reason), approval)

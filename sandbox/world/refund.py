@@ -32,8 +32,10 @@ def start_refund(
     """Store the refund (v1 or v2: they differ in the callback's method) and plan its outcome."""
     now = life.now()
     original = _original(life, request.reference_id_to_refund)
-    payee = original.request.party if isinstance(original, RequestToPay) else (
-        original.request.intended_payer if isinstance(original, Invoice) else None
+    payee = (
+        original.request.party
+        if isinstance(original, RequestToPay)
+        else (original.request.intended_payer if isinstance(original, Invoice) else None)
     )
     kind = RefundV2 if version == "v2" else Refund
     timeline = _timeline(life, refund_scenario(request.reference_id_to_refund), now)

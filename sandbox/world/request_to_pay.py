@@ -47,7 +47,11 @@ def start_request_to_pay(
     )
     life.store.add_operation(payment)
     # A pre-approval lets the partner debit without asking; MTN says nothing of withdrawals.
-    if kind is RequestToPay and scenario is SUCCESS and active_pre_approval(life.store, api_user_id, request.party, now) is not None:
+    if (
+        kind is RequestToPay
+        and scenario is SUCCESS
+        and active_pre_approval(life.store, api_user_id, request.party, now) is not None
+    ):
         plan = "PreApproved"  # "the partner can debit the customer account without authorization"
         _conclude_payment(life, payment, True, now)
     else:

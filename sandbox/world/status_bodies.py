@@ -25,8 +25,8 @@ from sandbox.world.operations import (
     Operation,
     OperationStatus,
     PreApproval,
-    RemittanceTransfer,
     Refund,
+    RemittanceTransfer,
     RequestToPay,
     Transfer,
 )
@@ -99,9 +99,7 @@ def transaction_status(operation: Transaction, now: float) -> OperationStatus:
     return OperationStatus.CREATED if now < operation.pending_from else OperationStatus.PENDING
 
 
-def transaction_result(
-    operation: Transaction, now: float, reason_format: ReasonFormat
-) -> dict[str, Any]:
+def transaction_result(operation: Transaction, now: float, reason_format: ReasonFormat) -> dict[str, Any]:
     """RequestToPayResult or TransferResult, with fields present exactly when MTN sends them.
 
     A deposit's result never carries ``financialTransactionId``: MTN's sandbox omits it.

@@ -177,7 +177,9 @@ class Timeline:
     reason: str | None
 
     @classmethod
-    def plan(cls, scenario: Scenario, created_at: float, approval_delay_s: float, delayed_approval_s: float) -> Timeline:
+    def plan(
+        cls, scenario: Scenario, created_at: float, approval_delay_s: float, delayed_approval_s: float
+    ) -> Timeline:
         delay = delayed_approval_s if scenario.wait == "delayed" else approval_delay_s
         # The "Delayed" payer shows CREATED for the first half of its wait, then PENDING.
         pending_from = created_at + delay / 2 if scenario.starts_created else created_at

@@ -16,8 +16,8 @@ from activities import operations
 from activities.accounts import account_activities
 from activities.collection import CollectionActivities
 from momo.client import CollectionClient, MomoCredentials
-from momoflow.contract import ONE_CALL_S, SUBMIT_ATTEMPT_LIMIT_S, AccountHolderCheck, StatusCheck, SubmitRequestToPay
 from momoflow.callback_tokens import CallbackSigner
+from momoflow.contract import ONE_CALL_S, SUBMIT_ATTEMPT_LIMIT_S, AccountHolderCheck, StatusCheck, SubmitRequestToPay
 from momoflow.operations import RequestToPayRequest
 from workflows.payment_pattern import ONE_CALL, QUIET_PERIOD
 
@@ -43,11 +43,15 @@ def _activities(client: CollectionClient) -> CollectionActivities:
 
 
 async def _submit(client: CollectionClient) -> bool:
-    return await ActivityEnvironment().run(_activities(client).submit_request_to_pay, SubmitRequestToPay(reference_id=REF, request=REQUEST))
+    return await ActivityEnvironment().run(
+        _activities(client).submit_request_to_pay, SubmitRequestToPay(reference_id=REF, request=REQUEST)
+    )
 
 
 async def test_409_means_already_accepted() -> None:
-    assert await _submit(_client(409, {"code": "RESOURCE_ALREADY_EXIST", "message": "Duplicated reference id."})) is False
+    assert (
+        await _submit(_client(409, {"code": "RESOURCE_ALREADY_EXIST", "message": "Duplicated reference id."})) is False
+    )
     assert await _submit(_client(202)) is True
 
 
@@ -82,7 +86,9 @@ async def test_callback_url_is_signed_for_this_workflow_and_reference() -> None:
         return httpx.Response(202)
 
     client = CollectionClient(
-        httpx.AsyncClient(transport=httpx.MockTransport(handler)), "http://momo.test", MomoCredentials("collection", "s", "u", "k")
+        httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        "http://momo.test",
+        MomoCredentials("collection", "s", "u", "k"),
     )
     env = ActivityEnvironment()
     await env.run(_activities(client).submit_request_to_pay, SubmitRequestToPay(reference_id=REF, request=REQUEST))
@@ -103,7 +109,9 @@ async def test_callback_url_is_signed_for_this_workflow_and_reference() -> None:
 )
 async def test_await_final_keeps_polling_until_final(status: int, body: object) -> None:
     with pytest.raises(ApplicationError) as info:
-        await ActivityEnvironment().run(_activities(_client(status, body)).await_final_request_to_pay, StatusCheck(reference_id=REF))
+        await ActivityEnvironment().run(
+            _activities(_client(status, body)).await_final_request_to_pay, StatusCheck(reference_id=REF)
+        )
     assert not info.value.non_retryable
 
 
@@ -116,7 +124,11 @@ async def test_still_pending_is_benign() -> None:
 
 
 async def test_final_status_is_reported_without_personal_data() -> None:
-    body = {"status": "FAILED", "reason": "APPROVAL_REJECTED", "payer": {"partyIdType": "MSISDN", "partyId": "46733123451"}}
+    body = {
+        "status": "FAILED",
+        "reason": "APPROVAL_REJECTED",
+        "payer": {"partyIdType": "MSISDN", "partyId": "46733123451"},
+    }
     answer = await ActivityEnvironment().run(
         _activities(_client(200, body)).await_final_request_to_pay, StatusCheck(reference_id=REF)
     )
@@ -126,7 +138,9 @@ async def test_final_status_is_reported_without_personal_data() -> None:
 
 async def test_unknown_account_holder_is_not_found_not_an_error() -> None:
     check = account_activities(_client(404, {"code": "RESOURCE_NOT_FOUND", "message": "x"}))[1]
-    holder = await ActivityEnvironment().run(check, AccountHolderCheck(party={"party_id_type": "MSISDN", "party_id": "46733123450"}))
+    holder = await ActivityEnvironment().run(
+        check, AccountHolderCheck(party={"party_id_type": "MSISDN", "party_id": "46733123450"})
+    )
     assert (holder.found, holder.active) == (False, False)
 
 
@@ -146,6 +160,8 @@ async def test_a_submit_that_outlasts_its_bound_is_cut_off(monkeypatch: pytest.M
     client = CollectionClient(httpx.AsyncClient(transport=httpx.MockTransport(handler)), "http://momo.test", creds)
     started = time.monotonic()
     with pytest.raises(ApplicationError) as raised:
-        await ActivityEnvironment().run(_activities(client).submit_request_to_pay, SubmitRequestToPay(reference_id=REF, request=REQUEST))
+        await ActivityEnvironment().run(
+            _activities(client).submit_request_to_pay, SubmitRequestToPay(reference_id=REF, request=REQUEST)
+        )
     assert time.monotonic() - started < 2
     assert raised.value.type == operations.SUBMIT_CUT_OFF and not raised.value.non_retryable  # outcome unknown: resent

@@ -12,8 +12,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.collection import CollectionActivities
 from momo.client import CollectionClient, MomoCredentials
-from momoflow.contract import PreApprovalCancellation, SubmitInvoiceCancellation
 from momoflow.callback_tokens import CallbackSigner
+from momoflow.contract import PreApprovalCancellation, SubmitInvoiceCancellation
 
 MANDATE = "6f1c2b9e-0d4a-4c3e-8b7a-1e2d3c4b5a69"
 INVOICE = "1a2b3c4d-5e6f-4a1b-8c9d-0e1f2a3b4c5d"
@@ -50,7 +50,11 @@ def _mandate_routes(listed_status: str) -> dict[tuple[str, str], httpx.Response]
         ("DELETE", f"/preapproval/{MANDATE}"): httpx.Response(400, json=NOT_ACTIVE),
         ("GET", f"/v2_0/preapproval/{MANDATE}"): httpx.Response(
             200,
-            json={"payer": {"partyIdType": "MSISDN", "partyId": "46733123454"}, "payerCurrency": "EUR", "status": "SUCCESSFUL"},
+            json={
+                "payer": {"partyIdType": "MSISDN", "partyId": "46733123454"},
+                "payerCurrency": "EUR",
+                "status": "SUCCESSFUL",
+            },
         ),
         ("GET", "/preapprovals/msisdn/46733123454"): httpx.Response(
             200, json=[{"preApprovalId": MANDATE, "status": listed_status, "fromCurrency": "EUR"}]

@@ -68,13 +68,20 @@ async def world() -> AsyncIterator[World]:
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), event_hooks={"request": [record]}) as http:
         user = await SandboxProvisioning(http, HOST, KEY).provision(provider_callback_host="gw.test")
-        yield World(CollectionClient(http, HOST, MomoCredentials("collection", KEY, user.api_user, user.api_key)), clock, seen)
+        yield World(
+            CollectionClient(http, HOST, MomoCredentials("collection", KEY, user.api_user, user.api_key)), clock, seen
+        )
     await app.state.sandbox.aclose()
 
 
 async def _paid(world: World, msisdn: str = "46733000004") -> str:
     reference_id = str(uuid.uuid4())
-    body = RequestToPay(amount=Decimal("3"), currency="EUR", external_id="O-1", payer=Party(party_id_type=PartyIdType.MSISDN, party_id=msisdn))
+    body = RequestToPay(
+        amount=Decimal("3"),
+        currency="EUR",
+        external_id="O-1",
+        payer=Party(party_id_type=PartyIdType.MSISDN, party_id=msisdn),
+    )
     await world.client.request_to_pay(reference_id, body)
     world.clock.advance(2)
     return reference_id
@@ -82,7 +89,9 @@ async def _paid(world: World, msisdn: str = "46733000004") -> str:
 
 async def _note(world: World, reference_id: str, message: str = "Receipt 9") -> bool:
     activities = DeliveryNotificationActivities(world.client)
-    return await ActivityEnvironment().run(activities.notify_delivery, DeliveryNote(reference_id=reference_id, message=message, language="en"))
+    return await ActivityEnvironment().run(
+        activities.notify_delivery, DeliveryNote(reference_id=reference_id, message=message, language="en")
+    )
 
 
 async def _refusal(world: World, reference_id: str) -> ApplicationError:
@@ -125,7 +134,10 @@ async def test_withdraw_submits_under_v1_and_reads_its_status(world: World) -> N
     env = ActivityEnvironment()
     reference_id = str(uuid.uuid4())
     request = RequestToWithdrawRequest(
-        amount=Decimal("7"), currency="EUR", payer={"party_id_type": "MSISDN", "party_id": "46733123451"}, external_id="W-1"
+        amount=Decimal("7"),
+        currency="EUR",
+        payer={"party_id_type": "MSISDN", "party_id": "46733123451"},
+        external_id="W-1",
     )
     submit = SubmitRequestToWithdraw(reference_id=reference_id, request=request)
     assert await env.run(activities.submit_request_to_withdraw, submit) is True
@@ -133,7 +145,9 @@ async def test_withdraw_submits_under_v1_and_reads_its_status(world: World) -> N
     posts = [r for r in world.requests if r.method == "POST" and r.url.path.endswith("/requesttowithdraw")]
     assert {r.url.path for r in posts} == {"/collection/v1_0/requesttowithdraw"}
     assert posts[0].headers["X-Callback-Url"].startswith("http://gw.test/")
-    assert (await env.run(activities.get_request_to_withdraw_status, StatusCheck(reference_id=reference_id))).status == "PENDING"
+    assert (
+        await env.run(activities.get_request_to_withdraw_status, StatusCheck(reference_id=reference_id))
+    ).status == "PENDING"
     world.clock.advance(2)
     final = await env.run(activities.await_final_request_to_withdraw, StatusCheck(reference_id=reference_id))
     assert (final.status, final.reason) == ("FAILED", "APPROVAL_REJECTED")

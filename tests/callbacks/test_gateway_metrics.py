@@ -30,7 +30,9 @@ GOOD = SIGNER.token("wf", "ref")
         ("GET", "/wp-login.php", {}, "unknown_path", 404),
     ],
 )
-async def test_each_request_is_counted_by_outcome(method: str, path: str, kwargs: dict, outcome: str, status: int) -> None:
+async def test_each_request_is_counted_by_outcome(
+    method: str, path: str, kwargs: dict, outcome: str, status: int
+) -> None:
     signaller = RecordingSignaller()
     app = create_app(SIGNER, signaller, 1024)
     before = {name: _count(name) for name in OUTCOMES}

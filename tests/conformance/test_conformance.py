@@ -88,7 +88,9 @@ async def tour() -> AsyncIterator[list[Exchange]]:
         with pytest.raises(MomoNotFoundError):
             await collection.get_request_to_withdraw(ref)
         paid = str(uuid.uuid4())
-        await collection.request_to_pay(paid, body.model_copy(update={"payer": Party(party_id_type=PartyIdType.MSISDN, party_id="46733000004")}))
+        await collection.request_to_pay(
+            paid, body.model_copy(update={"payer": Party(party_id_type=PartyIdType.MSISDN, party_id="46733000004")})
+        )
         await collection.notify_delivery(paid, "Receipt 7 for order 1", "en")
         with pytest.raises(MomoTransientError):  # 429: a second note too soon after the first
             await collection.notify_delivery(paid, "Receipt 7 again")
@@ -135,7 +137,11 @@ async def tour() -> AsyncIterator[list[Exchange]]:
 
         disbursement_user = await SandboxProvisioning(http, HOST, KEYS["disbursement"]).provision("callbacks.test")
         disbursement = DisbursementClient(
-            http, HOST, MomoCredentials("disbursement", KEYS["disbursement"], disbursement_user.api_user, disbursement_user.api_key)
+            http,
+            HOST,
+            MomoCredentials(
+                "disbursement", KEYS["disbursement"], disbursement_user.api_user, disbursement_user.api_key
+            ),
         )
         transfer = str(uuid.uuid4())
         await disbursement.transfer(
@@ -145,7 +151,11 @@ async def tour() -> AsyncIterator[list[Exchange]]:
         )
         await disbursement.get_transfer(transfer)
         refund_body = Refund(
-            amount=Decimal("2.50"), currency="EUR", external_id="REFUND-1", payer_message="Refund", payee_note="Sorry",
+            amount=Decimal("2.50"),
+            currency="EUR",
+            external_id="REFUND-1",
+            payer_message="Refund",
+            payee_note="Sorry",
             reference_id_to_refund=ref,
         )
         for version in ("v1", "v2"):
@@ -173,7 +183,9 @@ async def tour() -> AsyncIterator[list[Exchange]]:
 
         remittance_user = await SandboxProvisioning(http, HOST, KEYS["remittance"]).provision("callbacks.test")
         remittance = RemittanceClient(
-            http, HOST, MomoCredentials("remittance", KEYS["remittance"], remittance_user.api_user, remittance_user.api_key)
+            http,
+            HOST,
+            MomoCredentials("remittance", KEYS["remittance"], remittance_user.api_user, remittance_user.api_key),
         )
         sent = str(uuid.uuid4())
         body = Transfer(amount=Decimal("9"), currency="EUR", external_id="REM-1", payee=payer, payer_message="Family")
@@ -197,7 +209,9 @@ async def test_every_exchange_matches_mtns_documents(tour: list[Exchange]) -> No
         name, server = _spec_for(exchange)
         found = problems(corrected(name, server), exchange, HOST)
         if found:
-            failures.append(f"{exchange.request.method} {exchange.request.url.path} -> {exchange.response.status_code}: {found}")
+            failures.append(
+                f"{exchange.request.method} {exchange.request.url.path} -> {exchange.response.status_code}: {found}"
+            )
     assert not failures, "\n".join(failures)
 
 

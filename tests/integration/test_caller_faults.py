@@ -99,7 +99,9 @@ async def test_cancel_of_a_paid_invoice_names_its_state(stack: Stack) -> None:
     momoflow = stack.momoflow()
     paid = await momoflow.create_invoice(_invoice(f"2567{random.randint(10_000_000, 99_999_999)}"), timing=TIMING)
     assert (await paid.result()).status is PaymentStatus.SUCCESSFUL
-    with pytest.raises(StartError, match=r"status: only an open invoice can be cancelled; this one is SUCCESSFUL \(paid\)"):
+    with pytest.raises(
+        StartError, match=r"status: only an open invoice can be cancelled; this one is SUCCESSFUL \(paid\)"
+    ):
         await paid.cancel()
 
 
@@ -140,7 +142,9 @@ async def test_answers_come_from_the_server_while_the_worker_is_down(stack: Stac
         from_history = await rejected.status()
         assert time.monotonic() - started < 2 + SLACK_S
         assert from_history.read_from_server
-        assert from_history.model_dump(exclude={"read_from_server"}) == rejected_state.model_dump(exclude={"read_from_server"})
+        assert from_history.model_dump(exclude={"read_from_server"}) == rejected_state.model_dump(
+            exclude={"read_from_server"}
+        )
 
         # Started while no worker runs: nothing has been sent to MoMo yet, and the answer says so.
         started_late = await momoflow.request_to_pay(_payment(NEVER_ANSWERS), timing=TIMING)
@@ -150,7 +154,6 @@ async def test_answers_come_from_the_server_while_the_worker_is_down(stack: Stac
         assert (unsent.status, unsent.reference_id, unsent.read_from_server) == (PaymentStatus.SUBMITTING, "", True)
     finally:
         await stack.start_worker()
-
 
     async def live_again() -> PaymentState | None:
         # Queries go to the dead worker's sticky queue until the server gives up on it.

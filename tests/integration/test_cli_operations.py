@@ -29,13 +29,27 @@ REJECTS = "46733123451"
 
 
 def _rtp(payer: str, external_id: str) -> dict[str, Any]:
-    return {"amount": "500", "currency": "EUR", "payer": {"party_id_type": "MSISDN", "party_id": payer}, "external_id": external_id}
+    return {
+        "amount": "500",
+        "currency": "EUR",
+        "payer": {"party_id_type": "MSISDN", "party_id": payer},
+        "external_id": external_id,
+    }
 
 
-async def cli(stack: Stack, *args: str, env: dict[str, str] | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+async def cli(
+    stack: Stack, *args: str, env: dict[str, str] | None = None, timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "starter", *args]
-    environment = {**stack.client_env(), "PAYMENT_CALLBACK_TIMEOUT_S": "15", "PAYMENT_POLL_INTERVAL_S": "1", **(env or {})}
-    return await asyncio.to_thread(subprocess.run, argv, env=environment, capture_output=True, text=True, timeout=timeout)
+    environment = {
+        **stack.client_env(),
+        "PAYMENT_CALLBACK_TIMEOUT_S": "15",
+        "PAYMENT_POLL_INTERVAL_S": "1",
+        **(env or {}),
+    }
+    return await asyncio.to_thread(
+        subprocess.run, argv, env=environment, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
@@ -105,7 +119,16 @@ async def test_status_exit_code_follows_the_payment(stack: Stack) -> None:
     assert json.loads(done.stdout)["status"] == "UNKNOWN"
 
     # Resolving succeeds with exit 0 whichever status the operator chose; a second time is not allowed.
-    resolve = ["resolve", unknown.workflow_id, "--status", "FAILED", "--operator", "alice", "--reason", "checked with MTN"]
+    resolve = [
+        "resolve",
+        unknown.workflow_id,
+        "--status",
+        "FAILED",
+        "--operator",
+        "alice",
+        "--reason",
+        "checked with MTN",
+    ]
     done = await cli(stack, *resolve)
     assert done.returncode == 0, done.stderr
     again = await cli(stack, *resolve)
@@ -116,7 +139,9 @@ async def test_status_exit_code_follows_the_payment(stack: Stack) -> None:
 async def test_resolving_a_pending_payment_is_not_allowed(stack: Stack) -> None:
     pending = await stack.momoflow().request_to_pay(_rtp(NEVER_ANSWERS, f"RP-{uuid.uuid4().hex[:8]}"), timing=TIMING)
     await _until(pending, PaymentStatus.PENDING)
-    done = await cli(stack, "resolve", pending.workflow_id, "--status", "SUCCESSFUL", "--operator", "a", "--reason", "b")
+    done = await cli(
+        stack, "resolve", pending.workflow_id, "--status", "SUCCESSFUL", "--operator", "a", "--reason", "b"
+    )
     assert done.returncode == 6
     assert "only an UNKNOWN payment can be resolved" in one_line_error(done)
 
@@ -144,13 +169,17 @@ async def test_list_filters_and_json(stack: Stack) -> None:
 
     rows: list[dict[str, Any]] = []
     for _ in range(50):  # visibility is eventually consistent
-        listed = await cli(stack, "list", "--external-id", external_id, "--status", "FAILED", "--since", "10m", "--json")
+        listed = await cli(
+            stack, "list", "--external-id", external_id, "--status", "FAILED", "--since", "10m", "--json"
+        )
         assert listed.returncode == 0, listed.stderr
         rows = json.loads(listed.stdout)
         if rows:
             break
         await asyncio.sleep(0.2)
-    assert [(r["workflow_id"], r["use_case"], r["status"]) for r in rows] == [(f"rtp-{external_id}", "request-to-pay", "FAILED")]
+    assert [(r["workflow_id"], r["use_case"], r["status"]) for r in rows] == [
+        (f"rtp-{external_id}", "request-to-pay", "FAILED")
+    ]
     other_case = await cli(stack, "list", "--external-id", external_id, "--use-case", "transfer", "--json")
     assert json.loads(other_case.stdout) == []
     other_status = await cli(stack, "list", "--external-id", external_id, "--status", "SUCCESSFUL", "--json")
@@ -196,7 +225,9 @@ async def test_ctrl_c_while_following_says_the_payment_goes_on(stack: Stack) -> 
 async def short_deadline_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     """A worker whose payments go UNKNOWN within seconds (the CLI leaves timing to the worker)."""
     worker_env = {"PAYMENT_CALLBACK_TIMEOUT_S": "1", "PAYMENT_POLL_INTERVAL_S": "1", "PAYMENT_DEADLINE_S": "3"}
-    config = StackConfig.ephemeral(Path(tmp_path_factory.mktemp("stack")), sandbox_env=FAST_SANDBOX, worker_env=worker_env)
+    config = StackConfig.ephemeral(
+        Path(tmp_path_factory.mktemp("stack")), sandbox_env=FAST_SANDBOX, worker_env=worker_env
+    )
     running = await Stack(config).start()
     try:
         yield running

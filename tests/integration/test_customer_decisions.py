@@ -55,7 +55,8 @@ async def test_payment_waits_for_the_customer(manual: Stack) -> None:
 
 async def test_customer_rejection(manual: Stack) -> None:
     payment = await manual.momoflow().request_to_pay(
-        {"amount": "15", "currency": "EUR", "payer": _payer(), "external_id": f"M-{uuid.uuid4().hex[:8]}"}, timing=TIMING
+        {"amount": "15", "currency": "EUR", "payer": _payer(), "external_id": f"M-{uuid.uuid4().hex[:8]}"},
+        timing=TIMING,
     )
     state = await payment.result(timeout=1)
     assert (await _customer(manual, "POST", f"/requests/{state.reference_id}/reject")).status_code == 200
@@ -66,7 +67,9 @@ async def test_customer_rejection(manual: Stack) -> None:
 async def test_pre_approved_payer_is_debited_without_asking(manual: Stack) -> None:
     momoflow = manual.momoflow()
     payer = _payer()
-    approval = await momoflow.pre_approval({"payer": payer, "currency": "EUR", "validity_s": 600}, key=f"S-{uuid.uuid4().hex[:8]}", timing=TIMING)
+    approval = await momoflow.pre_approval(
+        {"payer": payer, "currency": "EUR", "validity_s": 600}, key=f"S-{uuid.uuid4().hex[:8]}", timing=TIMING
+    )
     ref = (await approval.result(timeout=1)).reference_id
     assert (await _customer(manual, "POST", f"/requests/{ref}/approve")).status_code == 200
     assert (await approval.result()).status is PaymentStatus.SUCCESSFUL

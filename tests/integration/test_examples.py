@@ -108,8 +108,6 @@ def _assert_paid_once(summary: dict[str, Any]) -> None:
     assert after["posts_rejected_duplicate"] == before["posts_rejected_duplicate"]
 
 
-
-
 async def _assert_repeat_attaches(stack: Stack, argv: list[str], cwd: Path, first: dict[str, Any]) -> None:
     """The same keys again: the starts attach to the finished payments (REJECT_DUPLICATE) and nothing is sent."""
     run = first["request_to_pay"]["workflow_id"].rsplit("-", 1)[-1]
@@ -119,7 +117,10 @@ async def _assert_repeat_attaches(stack: Stack, argv: list[str], cwd: Path, firs
         assert again[operation] == first[operation], again["output"]
     assert "already finished earlier" in again["output"]
     after = await stack.sandbox_stats()
-    assert (after["posts_accepted"], after["posts_rejected_duplicate"]) == (before["posts_accepted"], before["posts_rejected_duplicate"])
+    assert (after["posts_accepted"], after["posts_rejected_duplicate"]) == (
+        before["posts_accepted"],
+        before["posts_rejected_duplicate"],
+    )
 
 
 def _assert_refused(summary: dict[str, Any]) -> None:
@@ -182,7 +183,9 @@ async def test_typescript_client_sees_a_bad_request_refused(ts_run: dict[str, An
 
 async def test_python_example_imports_only_the_temporal_sdk() -> None:
     tree = ast.parse(PY_EXAMPLE.read_text())
-    roots = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    roots = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
     roots |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert roots - set(sys.stdlib_module_names) == {"temporalio", "cryptography"}
 
@@ -191,10 +194,11 @@ async def test_python_plain_client_pays_once_per_payment(py_run: dict[str, Any])
     _assert_paid_once(py_run)
 
 
-async def test_python_plain_client_repeating_a_key_attaches_to_the_first_payment(stack: Stack, py_run: dict[str, Any]) -> None:
+async def test_python_plain_client_repeating_a_key_attaches_to_the_first_payment(
+    stack: Stack, py_run: dict[str, Any]
+) -> None:
     await _assert_repeat_attaches(stack, [sys.executable, str(PY_EXAMPLE)], EXAMPLES, py_run)
 
 
 async def test_python_plain_client_sees_a_bad_request_refused(py_run: dict[str, Any]) -> None:
     _assert_refused(py_run)
-

@@ -123,7 +123,11 @@ async def test_outage_longer_than_submit_budget_resends_until_accepted(stack: St
 
     result = await payment.result(timeout=60)
     assert result.status is PaymentStatus.SUCCESSFUL
-    assert [c.status for c in result.history] == [PaymentStatus.SUBMITTING, PaymentStatus.PENDING, PaymentStatus.SUCCESSFUL]
+    assert [c.status for c in result.history] == [
+        PaymentStatus.SUBMITTING,
+        PaymentStatus.PENDING,
+        PaymentStatus.SUCCESSFUL,
+    ]
     assert _seconds(result, PaymentStatus.PENDING) >= 24
     await _check_against_sandbox(stack, [result], balance)
 

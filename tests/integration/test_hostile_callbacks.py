@@ -54,7 +54,13 @@ async def test_malicious_requests_get_4xx_and_signal_nothing(stack: Stack) -> No
     moved = f"{base}/callbacks/" + ".".join((version, kid, wf, other_state.reference_id, mac))
 
     attempts = [
-        ("forged secret", "POST", _url(stack, victim.workflow_id, state.reference_id, "dev:attacker-guess-0123456789"), b"{}", 404),
+        (
+            "forged secret",
+            "POST",
+            _url(stack, victim.workflow_id, state.reference_id, "dev:attacker-guess-0123456789"),
+            b"{}",
+            404,
+        ),
         ("random token", "POST", f"{base}/callbacks/{uuid.uuid4().hex}", b"{}", 404),
         ("token moved to another payment", "PUT", moved, b'{"status":"SUCCESSFUL"}', 404),
         ("1 MB body", "POST", genuine, b'{"status":"SUCCESSFUL","pad":"' + b"x" * 1_000_000 + b'"}', 413),

@@ -17,7 +17,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +77,7 @@ def _job(target: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def prometheus(
-    metered_stack: Stack, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def prometheus(metered_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     binary, _ = prometheus_tools()
     folder = tmp_path_factory.mktemp("prometheus")
     jobs: dict[str, list[str]] = {}
@@ -94,7 +92,7 @@ def prometheus(
     }
     (folder / "prometheus.yml").write_text(json.dumps(config))  # JSON is YAML
     port = free_port()
-    log = open(folder / "prometheus.log", "wb")  # noqa: SIM115 - closed below
+    log = open(folder / "prometheus.log", "wb")
     process = subprocess.Popen(
         [
             binary,
@@ -161,7 +159,9 @@ async def unknown_payment(metered_stack: Stack, prometheus: str) -> PaymentState
             "payer_message": "Order",
             "payee_note": "Thanks",
         },
-        timing=TIMING.model_copy(update={"deadline_s": 2, "callback_timeout_s": 1, "reconcile_initial_interval_s": 600}),
+        timing=TIMING.model_copy(
+            update={"deadline_s": 2, "callback_timeout_s": 1, "reconcile_initial_interval_s": 600}
+        ),
     )
     deadline = time.monotonic() + 30
     while (state := await handle.status()).status is not PaymentStatus.UNKNOWN:
@@ -213,7 +213,9 @@ async def test_prometheus_sees_the_payment(metered_stack: Stack, prometheus: str
                 await asyncio.sleep(0.5)
         # The refusal the test makes is counted by outcome and nothing else moves.
         before = await _value_when(http, prometheus, 'sum(momoflow_callbacks_total{outcome="bad_token"})')
-        forged = await http.put(f"{metered_stack.config.gateway_url}/callbacks/v1.k.forged", json={"status": "SUCCESSFUL"})
+        forged = await http.put(
+            f"{metered_stack.config.gateway_url}/callbacks/v1.k.forged", json={"status": "SUCCESSFUL"}
+        )
         assert forged.status_code == 404
         deadline = time.monotonic() + 20
         while await _value_when(http, prometheus, 'sum(momoflow_callbacks_total{outcome="bad_token"})') < before + 1:
@@ -229,7 +231,9 @@ async def test_prometheus_sees_the_payment(metered_stack: Stack, prometheus: str
         }  # fmt: skip
 
 
-async def test_shipped_rules_evaluate_and_stay_quiet(metered_stack: Stack, prometheus: str, payment: PaymentState) -> None:
+async def test_shipped_rules_evaluate_and_stay_quiet(
+    metered_stack: Stack, prometheus: str, payment: PaymentState
+) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
         await asyncio.sleep(2)  # a few evaluations after the payment
         groups = (await http.get(f"{prometheus}/api/v1/rules")).json()["data"]["groups"]
@@ -261,12 +265,15 @@ async def test_prometheus_sees_an_unknown_payment_and_its_age(
         first = await _value_when(http, prometheus, oldest)
         await asyncio.sleep(3)
         later = await _value_when(http, prometheus, oldest)
-        assert 0 < first < later <= (datetime.now(timezone.utc) - became_unknown).total_seconds() + 1
-        assert later < (datetime.now(timezone.utc) - unknown_payment.history[0].at).total_seconds() - 1
+        assert 0 < first < later <= (datetime.now(UTC) - became_unknown).total_seconds() + 1
+        assert later < (datetime.now(UTC) - unknown_payment.history[0].at).total_seconds() - 1
         # The counter of payments becoming UNKNOWN, exported under the name the rules use.
         became = 'sum(momoflow_operations_became_unknown_total{use_case="request_to_pay"})'
         assert await _value_when(http, prometheus, became) == 1
-        assert await _value_when(http, prometheus, "time() - max(momoflow_unknown_scan_last_success_timestamp_seconds)") < 10
+        assert (
+            await _value_when(http, prometheus, "time() - max(momoflow_unknown_scan_last_success_timestamp_seconds)")
+            < 10
+        )
     # The page's expression, at a threshold this payment has passed (the shipped one is an hour).
     async with httpx.AsyncClient(timeout=10) as http:
         rule = _rule_expr("MomoflowPaymentUnknownTooLong").replace("> 3600", "> 1")

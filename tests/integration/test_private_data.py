@@ -47,7 +47,9 @@ async def test_no_secret_or_phone_number_in_any_log(stack: Stack) -> None:
     assert stack.credentials is not None and stack.disbursement_credentials is not None
     assert set(stack.product_credentials) == {"collection", "disbursement", "remittance"}
     secrets = {
-        **{f"{product} API key": user.api_key for product, user in stack.product_credentials.items()},  # all three products
+        **{
+            f"{product} API key": user.api_key for product, user in stack.product_credentials.items()
+        },  # all three products
         **{f"{product} subscription key": key for product, key in stack.subscription_keys().items()},
         "callback secret": stack.config.callback_secrets.partition(":")[2],
         "codec key": stack.codec_keys.partition(":")[2],

@@ -40,7 +40,11 @@ def _payer(number: str | None = None) -> dict[str, str]:
 async def _second_client(stack: Stack) -> Momoflow:
     """Another connection to the same Temporal, as another process of the caller would have."""
     keys = stack.codec_keys
-    client = await connect(stack.config.temporal_settings(), CodecSettings(keys=keys, keys_file="", allow_plaintext=not keys), stack.client_env())
+    client = await connect(
+        stack.config.temporal_settings(),
+        CodecSettings(keys=keys, keys_file="", allow_plaintext=not keys),
+        stack.client_env(),
+    )
     return Momoflow(client, stack.config.temporal_settings())
 
 
@@ -74,7 +78,10 @@ async def test_concurrent_partial_refunds_never_exceed_the_payment(stack: Stack)
     accepted = [r for r in results if r.status is PaymentStatus.SUCCESSFUL]
     refused = [r for r in results if r.status is PaymentStatus.FAILED]
     refunded = sum((r.amount for r in accepted), Decimal(0))
-    refund_posts = {r.reference_id: posts.get(r.reference_id.lower(), 0) - posts_before.get(r.reference_id.lower(), 0) for r in results}
+    refund_posts = {
+        r.reference_id: posts.get(r.reference_id.lower(), 0) - posts_before.get(r.reference_id.lower(), 0)
+        for r in results
+    }
     ledger = await first.refund_ledger(original)
     print(
         f"\nrefunds: {REFUNDS} requests of {EACH} EUR on a payment of {ORIGINAL} EUR, two client connections;"
@@ -105,7 +112,9 @@ async def test_refund_of_a_pending_payment_is_refused_before_anything_is_sent(st
     posts_before = (await stack.sandbox_stats())["posts_accepted"]
     key = _key("REFUND")
     refund = await momoflow.refund(
-        {"original_key": pending.workflow_id, "amount": "10", "currency": "EUR", "external_id": key}, key=key, timing=TIMING
+        {"original_key": pending.workflow_id, "amount": "10", "currency": "EUR", "external_id": key},
+        key=key,
+        timing=TIMING,
     )
     state = await refund.result()
     posts_after = (await stack.sandbox_stats())["posts_accepted"]
@@ -113,4 +122,6 @@ async def test_refund_of_a_pending_payment_is_refused_before_anything_is_sent(st
     assert f"the payment {pending.workflow_id} is PENDING" in (state.reason_message or "")
     assert posts_after == posts_before  # nothing sent to MoMo
     with pytest.raises(StartError, match="original_key"):
-        await momoflow.refund({"original_key": "transfer-X", "amount": "1", "currency": "EUR", "external_id": "R"}, key=key)
+        await momoflow.refund(
+            {"original_key": "transfer-X", "amount": "1", "currency": "EUR", "external_id": "R"}, key=key
+        )

@@ -56,7 +56,7 @@ async def test_each_test_number_ends_in_its_documented_state(stack: Stack) -> No
         for payer in OUTCOMES
     }
     results: dict[str, PaymentState] = dict(
-        zip(payments, await asyncio.wait_for(asyncio.gather(*(p.result() for p in payments.values())), 90))
+        zip(payments, await asyncio.wait_for(asyncio.gather(*(p.result() for p in payments.values())), 90), strict=True)
     )
     for payer, (status, reason) in OUTCOMES.items():
         state = results[payer]
@@ -73,7 +73,9 @@ async def test_each_test_number_ends_in_its_documented_state(stack: Stack) -> No
 
 
 async def test_ongoing_payment_stays_pending_and_is_queryable(stack: Stack) -> None:
-    payment = await stack.momoflow().request_to_pay(_request("46733123453", f"ONGOING-{uuid.uuid4().hex[:8]}"), timing=TIMING)
+    payment = await stack.momoflow().request_to_pay(
+        _request("46733123453", f"ONGOING-{uuid.uuid4().hex[:8]}"), timing=TIMING
+    )
     state = await payment.result(timeout=3)
     assert state.status is PaymentStatus.PENDING
     assert state.reference_id
@@ -82,7 +84,9 @@ async def test_ongoing_payment_stays_pending_and_is_queryable(stack: Stack) -> N
 async def test_callback_that_lies_does_not_change_the_outcome(stack: Stack) -> None:
     # 46733123453 never leaves PENDING in the sandbox; a forged "SUCCESSFUL" callback
     # with a valid URL must be checked by GET and ignored.
-    payment = await stack.momoflow().request_to_pay(_request("46733123453", f"LIE-{uuid.uuid4().hex[:8]}"), timing=TIMING)
+    payment = await stack.momoflow().request_to_pay(
+        _request("46733123453", f"LIE-{uuid.uuid4().hex[:8]}"), timing=TIMING
+    )
     for _ in range(100):
         state = await payment.status()
         if state.status is PaymentStatus.PENDING:
@@ -105,7 +109,9 @@ async def test_callback_that_lies_does_not_change_the_outcome(stack: Stack) -> N
 
 
 async def test_forged_callback_url_is_refused_and_signals_nothing(stack: Stack) -> None:
-    payment = await stack.momoflow().request_to_pay(_request("46733123453", f"FORGE-{uuid.uuid4().hex[:8]}"), timing=TIMING)
+    payment = await stack.momoflow().request_to_pay(
+        _request("46733123453", f"FORGE-{uuid.uuid4().hex[:8]}"), timing=TIMING
+    )
     state = await payment.status()
     forger = CallbackSigner.from_spec("dev:not-the-real-secret-at-all")
     url = forger.url(stack.config.gateway_url, payment.workflow_id, state.reference_id)
@@ -159,14 +165,18 @@ async def test_cli_shows_progress_and_exits_by_outcome(stack: Stack) -> None:
 
 async def test_operator_resolves_an_unknown_payment_from_the_cli(stack: Stack) -> None:
     timing = TIMING.model_copy(update={"callback_timeout_s": 1, "deadline_s": 3})
-    payment = await stack.momoflow().request_to_pay(_request("46733123453", f"OPS-{uuid.uuid4().hex[:8]}"), timing=timing)
+    payment = await stack.momoflow().request_to_pay(
+        _request("46733123453", f"OPS-{uuid.uuid4().hex[:8]}"), timing=timing
+    )
     for _ in range(100):
         if (await payment.status()).status is PaymentStatus.UNKNOWN:
             break
         await asyncio.sleep(0.1)
     argv = [sys.executable, "-m", "starter", "resolve", payment.workflow_id, "--status", "FAILED",
             "--operator", "alice", "--reason", "MTN support: never debited"]  # fmt: skip
-    done = await asyncio.to_thread(subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60)
+    done = await asyncio.to_thread(
+        subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr  # the resolution was recorded, whichever status was chosen
     assert "keeps checking MoMo" in done.stdout
     # The CLI answers at once; the workflow stays open and keeps checking MoMo.
@@ -179,9 +189,16 @@ async def test_operator_resolves_an_unknown_payment_from_the_cli(stack: Stack) -
 async def test_customer_approving_after_a_failed_resolution_is_flagged(stack: Stack) -> None:
     """The money-critical case: resolved FAILED, then the customer approves and MoMo takes the money."""
     timing = TIMING.model_copy(
-        update={"callback_timeout_s": 1, "deadline_s": 3, "reconcile_initial_interval_s": 1, "reconcile_max_interval_s": 2}
+        update={
+            "callback_timeout_s": 1,
+            "deadline_s": 3,
+            "reconcile_initial_interval_s": 1,
+            "reconcile_max_interval_s": 2,
+        }
     )
-    payment = await stack.momoflow().request_to_pay(_request("46733123453", f"OPS-{uuid.uuid4().hex[:8]}"), timing=timing)
+    payment = await stack.momoflow().request_to_pay(
+        _request("46733123453", f"OPS-{uuid.uuid4().hex[:8]}"), timing=timing
+    )
     for _ in range(100):
         if (await payment.status()).status is PaymentStatus.UNKNOWN:
             break
@@ -189,14 +206,18 @@ async def test_customer_approving_after_a_failed_resolution_is_flagged(stack: St
     resolved = await payment.resolve("FAILED", operator="alice", reason="customer says no")
     assert resolved.resolution_check == "CHECKING"
     async with httpx.AsyncClient() as http:
-        approved = await http.post(f"{stack.config.sandbox_url}/sandbox/customer/requests/{resolved.reference_id}/approve")
+        approved = await http.post(
+            f"{stack.config.sandbox_url}/sandbox/customer/requests/{resolved.reference_id}/approve"
+        )
         assert approved.status_code == 200, approved.text
     final = await asyncio.wait_for(payment.result(), 60)
     assert final.status is PaymentStatus.FAILED and final.resolution_check == "CONTRADICTED"
     assert final.discrepancy is not None and final.discrepancy.status is PaymentStatus.SUCCESSFUL
     assert final.discrepancy.financial_transaction_id
     argv = [sys.executable, "-m", "starter", "status", payment.workflow_id]
-    done = await asyncio.to_thread(subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60)
+    done = await asyncio.to_thread(
+        subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1, done.stderr  # FAILED, as the operator decided
     assert "DISCREPANCY: resolved FAILED by alice, but MoMo reports SUCCESSFUL" in done.stdout
     described = await stack.client.get_workflow_handle(payment.workflow_id).describe()

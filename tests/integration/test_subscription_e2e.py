@@ -38,7 +38,9 @@ async def test_subscription_debits_each_period_once_and_stops_with_the_mandate(s
     momoflow = stack.momoflow()
     payer = {"party_id_type": "MSISDN", "party_id": f"2567{random.randint(10_000_000, 99_999_999)}"}
     key = f"mandate-{uuid.uuid4().hex[:8]}"
-    approval = await momoflow.pre_approval({"payer": payer, "currency": "EUR", "validity_s": 3600}, key=key, timing=TIMING)
+    approval = await momoflow.pre_approval(
+        {"payer": payer, "currency": "EUR", "validity_s": 3600}, key=key, timing=TIMING
+    )
     mandate = await approval.result(timeout=20)
     assert mandate.status is PaymentStatus.SUCCESSFUL
     subscription_id = f"gym-{uuid.uuid4().hex[:8]}"
@@ -59,7 +61,9 @@ async def test_subscription_debits_each_period_once_and_stops_with_the_mandate(s
     def successful(periods: list[Any]) -> list[Any]:
         return [p for p in periods if p.status == "SUCCESSFUL"]
 
-    periods = await eventually(lambda: subscriptions.debits(momoflow.client, subscription_id), lambda p: len(successful(p)) >= 2)
+    periods = await eventually(
+        lambda: subscriptions.debits(momoflow.client, subscription_id), lambda p: len(successful(p)) >= 2
+    )
     assert len(successful(periods)) >= 2, periods
     stats = await stack.sandbox_stats()
     for period in successful(periods):
@@ -95,7 +99,9 @@ async def test_subscription_debits_each_period_once_and_stops_with_the_mandate(s
     assert stopped and all(p.debits == [] for p in stopped)
     # The operator's CLI shows the same, as one JSON document.
     argv = [sys.executable, "-m", "starter", "--json", "subscription", "show", subscription_id]
-    shown = await asyncio.to_thread(subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60)
+    shown = await asyncio.to_thread(
+        subprocess.run, argv, env=stack.client_env(), capture_output=True, text=True, timeout=60
+    )
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["state"] == "STOPPED"
     await subscriptions.cancel(momoflow.client, subscription_id)

@@ -53,7 +53,13 @@ async def test_transfer_moves_money_and_reports_provider_failures(stack: Stack) 
 async def test_transfer_precheck_stops_before_any_request(stack: Stack) -> None:
     momoflow = stack.momoflow()
     payment = await momoflow.transfer(
-        {"amount": "10", "currency": "EUR", "payee": _msisdn("46733123451"), "external_id": _key("PAY"), "check_payee": True},
+        {
+            "amount": "10",
+            "currency": "EUR",
+            "payee": _msisdn("46733123451"),
+            "external_id": _key("PAY"),
+            "check_payee": True,
+        },
         timing=TIMING,
     )
     state = await payment.result()
@@ -76,7 +82,9 @@ async def test_request_to_pay_credits_the_collection_account(stack: Stack) -> No
 async def test_pre_approval_lifecycle(stack: Stack) -> None:
     momoflow = stack.momoflow()
     payer = _msisdn(_customer())
-    approval = await momoflow.pre_approval({"payer": payer, "currency": "EUR", "validity_s": 3600}, key=_key("SUB"), timing=TIMING)
+    approval = await momoflow.pre_approval(
+        {"payer": payer, "currency": "EUR", "validity_s": 3600}, key=_key("SUB"), timing=TIMING
+    )
     rejected = await momoflow.pre_approval(
         {"payer": _msisdn("46733123451"), "currency": "EUR", "validity_s": 3600}, key=_key("SUB"), timing=TIMING
     )
@@ -122,7 +130,9 @@ async def test_invoice_paid_expired_and_cancelled(stack: Stack) -> None:
     after_cancel = await open_one.cancel()
     assert after_cancel.details["cancellation_status"] == "SUCCESSFUL"
 
-    paid_state, expired_state, cancelled_state = await asyncio.gather(paid.result(), expiring.result(), open_one.result())
+    paid_state, expired_state, cancelled_state = await asyncio.gather(
+        paid.result(), expiring.result(), open_one.result()
+    )
     assert paid_state.status is PaymentStatus.SUCCESSFUL
     assert (expired_state.status, expired_state.reason) == (PaymentStatus.FAILED, "EXPIRED")
     assert (cancelled_state.status, cancelled_state.reason) == (PaymentStatus.FAILED, "TRANSACTION_CANCELED")

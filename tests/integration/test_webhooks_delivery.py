@@ -60,7 +60,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 headers = dict(self.headers.items())
                 try:
@@ -107,7 +107,10 @@ async def test_every_event_arrives_signed_despite_a_faulty_receiver_and_a_killed
                 {
                     "amount": f"{100 + i}",
                     "currency": "EUR",
-                    "payer": {"party_id_type": "MSISDN", "party_id": REJECTED_PAYER if i % 3 == 0 else f"4670000{i:04d}"},
+                    "payer": {
+                        "party_id_type": "MSISDN",
+                        "party_id": REJECTED_PAYER if i % 3 == 0 else f"4670000{i:04d}",
+                    },
                     "external_id": f"HOOK-{run}-{i}",
                 },
                 timing=timing,
@@ -119,7 +122,10 @@ async def test_every_event_arrives_signed_despite_a_faulty_receiver_and_a_killed
 
         # Kill the worker while slow answers (the 4th request of an event) are in flight.
         for _ in range(300):
-            if any(sum(1 for r in receiver.receipts if r.event_id == e) >= 4 for e in {r.event_id for r in receiver.receipts}):
+            if any(
+                sum(1 for r in receiver.receipts if r.event_id == e) >= 4
+                for e in {r.event_id for r in receiver.receipts}
+            ):
                 break
             await asyncio.sleep(0.05)
         else:
@@ -154,7 +160,9 @@ async def test_every_event_arrives_signed_despite_a_faulty_receiver_and_a_killed
 
     events = {d["dispatches"][0]["event"]["id"]: d["dispatches"][0]["event"] for d in done}
     assert len(events) == PAYMENTS
-    expected_types = {("payment.succeeded" if r.status is PaymentStatus.SUCCESSFUL else "payment.failed") for r in results}
+    expected_types = {
+        ("payment.succeeded" if r.status is PaymentStatus.SUCCESSFUL else "payment.failed") for r in results
+    }
     assert {e["type"] for e in events.values()} == expected_types
     # Every request was genuine, and its event id one of ours.
     assert all(r.verified for r in receiver.receipts)

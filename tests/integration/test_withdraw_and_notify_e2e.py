@@ -16,9 +16,9 @@ import pytest_asyncio
 
 from devstack import Stack, StackConfig
 from momoflow.contract import DeliveryNotificationResult
+from momoflow.models import PaymentStatus
 from momoflow.operations import DeliveryNotificationInput
 from starter.deliveries import note_key
-from momoflow.models import PaymentStatus
 from starter.facade import IdempotencyConflict, OperationFailed
 from tests.integration.conftest import FAST_SANDBOX, TIMING
 from tests.integration.test_cli_operations import cli, one_line_error
@@ -96,7 +96,9 @@ async def test_a_note_reaches_the_payer_once_per_note_key(stack: Stack) -> None:
 
 def _derived_key(result: DeliveryNotificationResult) -> str:
     """The note key the facade derived from a note's text."""
-    inp = DeliveryNotificationInput(payment_workflow_id=result.payment_workflow_id, message=result.message, language=result.language)
+    inp = DeliveryNotificationInput(
+        payment_workflow_id=result.payment_workflow_id, message=result.message, language=result.language
+    )
     return note_key(inp, None)
 
 

@@ -68,7 +68,9 @@ class Certificates:
 class TlsProxy:
     """nginx on a free port: TLS, a required client certificate, then plain gRPC to ``upstream``."""
 
-    def __init__(self, nginx: str, folder: Path, certs: Certificates, upstream: str, api_key: str | None = None) -> None:
+    def __init__(
+        self, nginx: str, folder: Path, certs: Certificates, upstream: str, api_key: str | None = None
+    ) -> None:
         self.folder, self.certs, self.upstream, self.api_key = folder, certs, upstream, api_key
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"

@@ -27,12 +27,18 @@ class Script:
         self.requests.append(request)
         if request.url.path == "/collection/token/":
             self.tokens += 1
-            return httpx.Response(200, json={"access_token": f"tok{self.tokens}", "token_type": "access_token", "expires_in": 3600})
+            return httpx.Response(
+                200, json={"access_token": f"tok{self.tokens}", "token_type": "access_token", "expires_in": 3600}
+            )
         if request.headers.get("authorization", "").removeprefix("Bearer ") in self.reject_bearer:
-            return httpx.Response(401, json={"statusCode": 401, "message": "Access denied due to invalid or expired access token."})
+            return httpx.Response(
+                401, json={"statusCode": 401, "message": "Access denied due to invalid or expired access token."}
+            )
         if request.method == "POST":
             if self.rtp_status == 409:
-                return httpx.Response(409, json={"code": "RESOURCE_ALREADY_EXIST", "message": "Duplicated reference id."})
+                return httpx.Response(
+                    409, json={"code": "RESOURCE_ALREADY_EXIST", "message": "Duplicated reference id."}
+                )
             return httpx.Response(self.rtp_status)
         return httpx.Response(
             200,

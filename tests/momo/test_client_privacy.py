@@ -11,12 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-
-from momo.client import CollectionClient, DisbursementClient, MomoCredentials, MomoHttp, RemittanceClient
-from momo.errors import MomoError, MomoTransientError
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import to_application_error
+from momo.client import CollectionClient, DisbursementClient, MomoCredentials, MomoHttp, RemittanceClient
+from momo.errors import MomoError, MomoTransientError
 
 MSISDN = "256771234567"
 EMAIL = "jane.doe@example.com"
@@ -56,7 +55,10 @@ def _echo(status: int, shape: str) -> Callable[[httpx.Request], httpx.Response]:
     def answer(request: httpx.Request) -> httpx.Response:
         text = f"{request.method} {request.url} ({request.url.path}): no such holder {request.url.path.split('/')[-2]}"
         if shape == "platform":
-            return httpx.Response(status, json={"code": "RESOURCE_NOT_FOUND" if status == 404 else "INTERNAL_PROCESSING_ERROR", "message": text})
+            return httpx.Response(
+                status,
+                json={"code": "RESOURCE_NOT_FOUND" if status == 404 else "INTERNAL_PROCESSING_ERROR", "message": text},
+            )
         if shape == "gateway":
             return httpx.Response(status, json={"statusCode": status, "message": text})
         return httpx.Response(status, text=text)
@@ -90,7 +92,9 @@ def _texts(error: MomoError) -> list[str]:
 
 
 @pytest.mark.parametrize("failure", sorted(FAILURES))
-@pytest.mark.parametrize(("product", "name", "party", "call"), PARTY_CALLS, ids=[f"{p}-{n}" for p, n, _, _ in PARTY_CALLS])
+@pytest.mark.parametrize(
+    ("product", "name", "party", "call"), PARTY_CALLS, ids=[f"{p}-{n}" for p, n, _, _ in PARTY_CALLS]
+)
 async def test_no_error_message_names_the_party(product: str, name: str, party: str, call: Call, failure: str) -> None:
     with pytest.raises(MomoError) as info:
         await call(_client(product, FAILURES[failure]))

@@ -25,7 +25,9 @@ def _transport(token_delay_s: float, call_delay_s: float, refuse_first_token: bo
         if request.url.path.endswith("/token/"):
             await asyncio.sleep(token_delay_s)
             tokens += 1
-            return httpx.Response(200, json={"access_token": f"tok{tokens}", "token_type": "access_token", "expires_in": 3600})
+            return httpx.Response(
+                200, json={"access_token": f"tok{tokens}", "token_type": "access_token", "expires_in": 3600}
+            )
         await asyncio.sleep(call_delay_s)
         if refuse_first_token and request.headers["authorization"] == "Bearer tok1":
             return httpx.Response(401, json={"statusCode": 401, "message": "expired token"})
@@ -42,7 +44,9 @@ async def _timed_failure(client: CollectionClient) -> tuple[MomoTransientError, 
 
 
 async def test_slow_token_endpoint_times_out_within_the_bound() -> None:
-    client = CollectionClient(httpx.AsyncClient(transport=_transport(5.0, 0.0)), "http://momo.test", CREDS, total_timeout_s=0.3)
+    client = CollectionClient(
+        httpx.AsyncClient(transport=_transport(5.0, 0.0)), "http://momo.test", CREDS, total_timeout_s=0.3
+    )
     error, elapsed = await _timed_failure(client)
     assert error.code == "TIMEOUT" and error.retryable
     assert "get_request_to_pay_status" in error.message and "0.3 s" in error.message
@@ -66,7 +70,9 @@ async def test_the_bound_defaults_to_the_http_clients_timeout() -> None:
 
 
 async def test_a_call_within_the_bound_succeeds() -> None:
-    client = CollectionClient(httpx.AsyncClient(transport=_transport(0.05, 0.05)), "http://momo.test", CREDS, total_timeout_s=1.0)
+    client = CollectionClient(
+        httpx.AsyncClient(transport=_transport(0.05, 0.05)), "http://momo.test", CREDS, total_timeout_s=1.0
+    )
     assert (await client.get_request_to_pay(REF)).status.value == "PENDING"
 
 

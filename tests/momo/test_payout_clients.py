@@ -41,7 +41,9 @@ async def test_deposit_posts_a_transfer_body_to_its_version_and_reads_v1_status(
     post, get = seen[1], seen[2]
     assert (post.method, post.url.path) == ("POST", f"/disbursement/v{version}_0/deposit")
     assert post.headers["X-Reference-Id"] == REF and post.headers["X-Callback-Url"] == "http://cb.test/x"
-    assert json.loads(post.content)["amount"] == "12.50" and json.loads(post.content)["payee"]["partyId"] == "46733000001"
+    assert (
+        json.loads(post.content)["amount"] == "12.50" and json.loads(post.content)["payee"]["partyId"] == "46733000001"
+    )
     assert get.url.path == f"/disbursement/v1_0/deposit/{REF}"
     # MTN's sandbox omits financialTransactionId from deposit results: read as None, not an error.
     assert (result.status, result.financial_transaction_id) == (TransactionStatus.SUCCESSFUL, None)

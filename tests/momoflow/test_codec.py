@@ -90,7 +90,11 @@ async def test_codec_server_decodes_for_the_web_ui() -> None:
         response = await client.post(
             "/decode",
             content=body,
-            headers={"Authorization": "Bearer s3cret-token", "Origin": "http://127.0.0.1:8233", "X-Namespace": "default"},
+            headers={
+                "Authorization": "Bearer s3cret-token",
+                "Origin": "http://127.0.0.1:8233",
+                "X-Namespace": "default",
+            },
         )
         assert response.status_code == 200
         assert response.headers["access-control-allow-origin"] == "http://127.0.0.1:8233"

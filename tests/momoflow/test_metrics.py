@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import socket
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -71,9 +70,26 @@ async def test_http_metrics_label_the_handler_never_the_path() -> None:
         await client.get("/nowhere")
         await client.request("BREW", "/items/1")
     value = REGISTRY.get_sample_value
-    assert value("momoflow_http_requests_total", {"server": "unit", "handler": "show", "method": "GET", "status_code": "200"}) == 1
-    assert value("momoflow_http_requests_total", {"server": "unit", "handler": "unmatched", "method": "GET", "status_code": "404"}) == 1
-    assert value("momoflow_http_requests_total", {"server": "unit", "handler": "show", "method": "other", "status_code": "405"}) == 1
+    assert (
+        value(
+            "momoflow_http_requests_total", {"server": "unit", "handler": "show", "method": "GET", "status_code": "200"}
+        )
+        == 1
+    )
+    assert (
+        value(
+            "momoflow_http_requests_total",
+            {"server": "unit", "handler": "unmatched", "method": "GET", "status_code": "404"},
+        )
+        == 1
+    )
+    assert (
+        value(
+            "momoflow_http_requests_total",
+            {"server": "unit", "handler": "show", "method": "other", "status_code": "405"},
+        )
+        == 1
+    )
 
 
 def test_the_runtime_exports_the_workflow_names_as_the_rules_use_them() -> None:
@@ -101,7 +117,7 @@ def test_the_runtime_exports_the_workflow_names_as_the_rules_use_them() -> None:
     assert "_total_total" not in text
     # Buckets from seconds to days, not the exporter's default that ends at 10 s.
     for metric in (names.OPERATION_DURATION, names.UNKNOWN_DURATION):
-        assert f'{metric.name}_bucket{{' in text
+        assert f"{metric.name}_bucket{{" in text
         assert re.search(rf'{metric.name}_bucket{{[^}}]*le="3600"}} 0', text)
         assert re.search(rf'{metric.name}_bucket{{[^}}]*le="7200"}} 1', text)
         assert re.search(rf'{metric.name}_bucket{{[^}}]*le="604800"}} 1', text)

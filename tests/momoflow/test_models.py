@@ -45,7 +45,7 @@ def test_valid_request_keeps_decimal_amount() -> None:
         ({"external_id": ""}, "external_id: 1 to 64"),
         ({"external_id": "order 1"}, "external_id: 1 to 64"),
         ({"external_id": "ORDER-46733123454"}, "external_id: must not contain the payer's phone number"),
-        ({"payer_message": "Tom's shop"}, "payer_message: contains characters MoMo rejects: \"'\""),
+        ({"payer_message": "Tom's shop"}, 'payer_message: contains characters MoMo rejects: "\'"'),
         ({"payee_note": "x" * 161}, "payee_note: at most 160 characters, got 161"),
     ],
 )
@@ -70,7 +70,9 @@ def test_decoding_leaves_business_rules_to_check() -> None:
 
 def test_a_workflow_input_that_does_not_decode_is_an_invalid_request() -> None:
     with pytest.raises(InvalidRequest) as info:
-        RequestToPayInput.model_validate({"request": _request(amount=1.5, payer=None), "timing": {"deadline_s": "soon"}})
+        RequestToPayInput.model_validate(
+            {"request": _request(amount=1.5, payer=None), "timing": {"deadline_s": "soon"}}
+        )
     error = info.value
     assert error.type == "INVALID_REQUEST" and error.non_retryable
     assert {item["field"] for item in error.details[0]} == {"request.amount", "request.payer", "timing.deadline_s"}

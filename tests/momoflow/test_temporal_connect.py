@@ -73,7 +73,10 @@ async def test_api_key_and_tls_files_from_the_environment_reach_client_connect(
     assert kwargs["namespace"] == "acme.a1b2c"
     assert kwargs["api_key"] == "the-api-key"
     assert kwargs["tls"] == TLSConfig(
-        server_root_ca_cert=b"CA PEM", client_cert=b"CLIENT PEM", client_private_key=b"KEY PEM", domain="frontend.internal"
+        server_root_ca_cert=b"CA PEM",
+        client_cert=b"CLIENT PEM",
+        client_private_key=b"KEY PEM",
+        domain="frontend.internal",
     )
     assert kwargs["rpc_metadata"] == {"x-tenant": "momoflow"}
     assert isinstance(kwargs["data_converter"].payload_codec, EncryptionCodec)
@@ -93,13 +96,22 @@ def test_a_profile_file_is_read_and_variables_override_it(tmp_path: Path) -> Non
     env = {"TEMPORAL_CONFIG_FILE": str(config)}
     assert plan(TemporalSettings(), KEYED, environ=env).address == "default.example:7233"
     cloud = plan(TemporalSettings(), KEYED, environ={**env, "TEMPORAL_PROFILE": "cloud"})
-    assert (cloud.address, cloud.namespace, cloud.api_key, cloud.tls) == ("cloud.example:7233", "payments", "from-file", True)
-    overridden = plan(TemporalSettings(), KEYED, environ={**env, "TEMPORAL_PROFILE": "cloud", "TEMPORAL_NAMESPACE": "ops"})
+    assert (cloud.address, cloud.namespace, cloud.api_key, cloud.tls) == (
+        "cloud.example:7233",
+        "payments",
+        "from-file",
+        True,
+    )
+    overridden = plan(
+        TemporalSettings(), KEYED, environ={**env, "TEMPORAL_PROFILE": "cloud", "TEMPORAL_NAMESPACE": "ops"}
+    )
     assert overridden.namespace == "ops"
 
 
 def test_explicit_settings_win_over_the_configuration() -> None:
-    target = plan(TemporalSettings(address="10.0.0.1:7233", namespace="tests"), KEYED, environ={"TEMPORAL_ADDRESS": "x:1"})
+    target = plan(
+        TemporalSettings(address="10.0.0.1:7233", namespace="tests"), KEYED, environ={"TEMPORAL_ADDRESS": "x:1"}
+    )
     assert (target.address, target.namespace) == ("10.0.0.1:7233", "tests")
 
 
@@ -150,7 +162,11 @@ _SDK = {
     ("case", "environ", "expected"),
     [
         ("plain to tls", {}, "the server expects TLS: set TEMPORAL_TLS=true"),
-        ("no client cert", {"TEMPORAL_TLS": "true"}, "requires a client certificate (mTLS): set TEMPORAL_TLS_CLIENT_CERT_PATH"),
+        (
+            "no client cert",
+            {"TEMPORAL_TLS": "true"},
+            "requires a client certificate (mTLS): set TEMPORAL_TLS_CLIENT_CERT_PATH",
+        ),
         ("no api key", {"TEMPORAL_TLS": "true"}, "the server requires an API key: set TEMPORAL_API_KEY"),
         ("no api key", {"TEMPORAL_API_KEY": "wrong"}, "the server refused the API key in TEMPORAL_API_KEY"),
         ("unknown ca", {"TEMPORAL_TLS": "true"}, "not trusted: set TEMPORAL_TLS_SERVER_CA_CERT_PATH"),
@@ -228,7 +244,12 @@ def _env_without_keys(tmp_path: Path) -> dict[str, str]:
 def test_each_process_refuses_to_start_without_a_codec_key(tmp_path: Path, argv: list[str]) -> None:
     # Run from another folder, as `python -m starter` from a service's own directory would be.
     result = subprocess.run(
-        [sys.executable, *argv], cwd=tmp_path, env=_env_without_keys(tmp_path), capture_output=True, text=True, timeout=60
+        [sys.executable, *argv],
+        cwd=tmp_path,
+        env=_env_without_keys(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr  # a line to act on, not a stack
@@ -249,7 +270,12 @@ def test_the_starter_says_it_in_one_line(tmp_path: Path) -> None:
 def test_the_starter_names_an_unreachable_server(tmp_path: Path) -> None:
     env = {**_env_without_keys(tmp_path), "CODEC_KEYS": KEY}
     result = subprocess.run(
-        [sys.executable, "-m", "starter", "status", "rtp-anything"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "starter", "status", "rtp-anything"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 5  # the CLI's "cannot reach Temporal"
     assert result.stderr.strip() == (

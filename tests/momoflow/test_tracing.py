@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
-from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -126,7 +125,9 @@ class FakeMomo:
 
     def client(self) -> CollectionClient:
         http = httpx.AsyncClient(transport=httpx.MockTransport(self.handler))
-        return CollectionClient(http, "http://momo.test", MomoCredentials("collection", SUBSCRIPTION_KEY, "user", "key"))
+        return CollectionClient(
+            http, "http://momo.test", MomoCredentials("collection", SUBSCRIPTION_KEY, "user", "key")
+        )
 
 
 def _by_name(finished: tuple[ReadableSpan, ...], name: str) -> list[ReadableSpan]:
@@ -246,7 +247,9 @@ async def test_a_payment_is_one_trace_from_the_start_to_each_momo_request(
     main, status = await _worker_stack(traced_client, task_queue, momo)
     async with main, status:
         momoflow = Momoflow(traced_client, TemporalSettings(task_queue=task_queue))
-        payment = await momoflow.request_to_pay(REQUEST, timing=PaymentTiming(callback_timeout_s=1, poll_interval_s=1, deadline_s=60))
+        payment = await momoflow.request_to_pay(
+            REQUEST, timing=PaymentTiming(callback_timeout_s=1, poll_interval_s=1, deadline_s=60)
+        )
         assert (await payment.result()).status is PaymentStatus.SUCCESSFUL
     finished = spans.get_finished_spans()
     by_id = {span.context.span_id: span for span in finished}
@@ -295,7 +298,9 @@ async def test_a_callback_signal_is_linked_from_the_gateway_to_the_workflow(
     monkeypatch.setenv("CODEC_KEYS_FILE", "")
     monkeypatch.setenv("CODEC_ALLOW_PLAINTEXT", "true")
     address = time_env.client.service_client.config.target_host
-    gateway = create_app(SIGNER, TemporalSignaller(TemporalSettings(address=address, namespace=time_env.client.namespace)))
+    gateway = create_app(
+        SIGNER, TemporalSignaller(TemporalSettings(address=address, namespace=time_env.client.namespace))
+    )
     async with main, status:
         momoflow = Momoflow(traced_client, TemporalSettings(task_queue=task_queue))
         payment = await momoflow.request_to_pay(
@@ -372,7 +377,14 @@ print("off")
 """
 
 
-@pytest.mark.parametrize("env", [{}, {"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}, {"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"}])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"},
+        {"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"},
+    ],
+)
 def test_tracing_is_off_by_default_and_loads_no_sdk_or_exporter(env: dict[str, str]) -> None:
     result = _python(_OFF, **env)
     assert result.returncode == 0 and result.stdout.strip() == "off", result.stderr[-2000:]
@@ -381,7 +393,7 @@ def test_tracing_is_off_by_default_and_loads_no_sdk_or_exporter(env: dict[str, s
 class _Collector(BaseHTTPRequestHandler):
     received: list[tuple[str, bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         _Collector.received.append((self.path, body))
         self.send_response(200)

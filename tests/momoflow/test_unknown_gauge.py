@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -11,7 +11,7 @@ from momoflow import search_attributes as sa
 from momoflow.metrics.unknown import summarize
 from momoflow.use_cases import PAYMENTS
 
-NOW = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
 
 class _Listed:

@@ -76,7 +76,10 @@ def test_during_rotation_both_secrets_sign_and_either_receiver_accepts() -> None
 
 
 def test_secrets_and_endpoints_are_checked_in_one_line() -> None:
-    assert parse_secrets("k1:0123456789abcdef, k2:fedcba9876543210") == [("k1", b"0123456789abcdef"), ("k2", b"fedcba9876543210")]
+    assert parse_secrets("k1:0123456789abcdef, k2:fedcba9876543210") == [
+        ("k1", b"0123456789abcdef"),
+        ("k2", b"fedcba9876543210"),
+    ]
     with pytest.raises(ValueError, match="at least 16 characters"):
         parse_secrets("k1:short")
     with pytest.raises(ValueError, match="must use https"):

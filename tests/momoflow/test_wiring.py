@@ -9,8 +9,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from momoflow import contract, use_cases
 from momo.tokens import TokenCache
+from momoflow import contract, use_cases
 from momoflow.contract import StatusCheck
 from momoflow.models import Product
 from momoflow.settings import CallbackSettings, MomoSettings
@@ -22,7 +22,7 @@ COLLECTION_ONLY = MomoSettings(
 
 
 def _names(functions: list) -> set[str]:
-    return {activity._Definition.must_from_callable(f).name for f in functions}  # noqa: SLF001
+    return {activity._Definition.must_from_callable(f).name for f in functions}
 
 
 async def test_unconfigured_product_refuses_at_once() -> None:
@@ -40,7 +40,11 @@ async def test_unconfigured_product_refuses_at_once() -> None:
         contract.REFUND.get_status,
         contract.REFUND.await_final,
     }
-    [poll] = [f for f in disbursement.status if activity._Definition.must_from_callable(f).name == contract.TRANSFER.await_final]  # noqa: SLF001
+    [poll] = [
+        f
+        for f in disbursement.status
+        if activity._Definition.must_from_callable(f).name == contract.TRANSFER.await_final
+    ]
     with pytest.raises(ApplicationError) as info:
         await ActivityEnvironment().run(poll, StatusCheck(reference_id="r"))
     assert info.value.type == "NOT_CONFIGURED" and info.value.non_retryable
@@ -50,7 +54,7 @@ async def test_unconfigured_product_refuses_at_once() -> None:
 def test_every_collection_activity_is_registered_once() -> None:
     groups = build_activities(httpx.AsyncClient(), COLLECTION_ONLY, CallbackSettings(), TokenCache())
     collection = next(group for group in groups if group.product is Product.COLLECTION)
-    registered = [activity._Definition.must_from_callable(f).name for f in collection.main + collection.status]  # noqa: SLF001
+    registered = [activity._Definition.must_from_callable(f).name for f in collection.main + collection.status]
     assert sorted(registered) == sorted(PRODUCT_ACTIVITIES[Product.COLLECTION])
     assert set(_names(collection.status)) <= use_cases.STATUS_ACTIVITIES
 
@@ -65,9 +69,12 @@ def test_remittance_runs_on_its_own_credentials_with_its_status_checks_apart() -
     by_product = {group.product: group for group in groups}
     remittance = by_product[Product.REMITTANCE]
     assert remittance.configured and not by_product[Product.DISBURSEMENT].configured
-    registered = [activity._Definition.must_from_callable(f).name for f in remittance.main + remittance.status]  # noqa: SLF001
+    registered = [activity._Definition.must_from_callable(f).name for f in remittance.main + remittance.status]
     assert sorted(registered) == sorted(PRODUCT_ACTIVITIES[Product.REMITTANCE])
-    assert _names(remittance.status) == {contract.REMITTANCE_TRANSFER.get_status, contract.REMITTANCE_TRANSFER.await_final}
+    assert _names(remittance.status) == {
+        contract.REMITTANCE_TRANSFER.get_status,
+        contract.REMITTANCE_TRANSFER.await_final,
+    }
     assert contract.status_task_queue("momoflow", Product.REMITTANCE.value) == "momoflow-status-remittance"
 
 

@@ -64,7 +64,9 @@ async def _payments(stack: Stack) -> dict[str, str]:
     await run("callback-successful", _request("46733999999", "callback-successful"))
     await run("callback-rejected", _request("46733123451", "callback-rejected"))
     await _faults(stack, callback_drop_rate=1.0)
-    await run("poll-successful", _request("46733999998", "poll-successful"), FAST.model_copy(update={"callback_timeout_s": 2}))
+    await run(
+        "poll-successful", _request("46733999998", "poll-successful"), FAST.model_copy(update={"callback_timeout_s": 2})
+    )
     await _faults(stack, callback_drop_rate=0.0)
     # A production market's rules in the facade let XOF through; the worker, on the sandbox,
     # refuses it at admission. (request_to_pay-submit-invalid-currency.json, MoMo refusing at
@@ -93,7 +95,12 @@ async def _payments(stack: Stack) -> dict[str, str]:
     contradicted = await momoflow.request_to_pay(
         _request("46733123453", "resolved-contradicted"),
         timing=FAST.model_copy(
-            update={"callback_timeout_s": 1, "deadline_s": 3, "reconcile_initial_interval_s": 1, "reconcile_max_interval_s": 2}
+            update={
+                "callback_timeout_s": 1,
+                "deadline_s": 3,
+                "reconcile_initial_interval_s": 1,
+                "reconcile_max_interval_s": 2,
+            }
         ),
     )
     while (await contradicted.status()).status is not PaymentStatus.UNKNOWN:
@@ -168,7 +175,9 @@ async def _subscription_debit(stack: Stack) -> dict[str, str]:
     momoflow = stack.momoflow()
     payer = {"party_id_type": "MSISDN", "party_id": "46733000003"}
     mandate_key = "REPLAY-subscription-mandate"
-    approval = await momoflow.pre_approval({"payer": payer, "currency": "EUR", "validity_s": 600}, key=mandate_key, timing=FAST)
+    approval = await momoflow.pre_approval(
+        {"payer": payer, "currency": "EUR", "validity_s": 600}, key=mandate_key, timing=FAST
+    )
     if (await approval.result()).status is not PaymentStatus.SUCCESSFUL:
         raise RuntimeError("the sandbox did not approve the subscription's pre-approval")
     subscription_id = "REPLAY-subscription"
@@ -222,7 +231,12 @@ async def _refunds(stack: Stack) -> dict[str, str]:
         raise RuntimeError("the sandbox did not pay the Request to Pay to refund")
     ids = {}
     for name, amount in (("refund-successful", "200.50"), ("refund-refused", "50.01")):
-        request = {"original_key": paid.workflow_id, "amount": amount, "currency": "EUR", "external_id": f"REPLAY-{name}"}
+        request = {
+            "original_key": paid.workflow_id,
+            "amount": amount,
+            "currency": "EUR",
+            "external_id": f"REPLAY-{name}",
+        }
         refund = await momoflow.refund(request, key=f"REPLAY-{name}", timing=FAST)
         state = await refund.result()
         expected = PaymentStatus.SUCCESSFUL if name == "refund-successful" else PaymentStatus.FAILED
@@ -254,7 +268,9 @@ async def _withdraw_and_notify(stack: Stack) -> dict[str, str]:
         await payment.result()
         key = payment.workflow_id.removeprefix(f"{IdPrefix.REQUEST_TO_PAY}-")
         try:
-            result = await momoflow.notify_delivery(key, "Replay fixture receipt R-1", note_key="receipt-1", language="en")
+            result = await momoflow.notify_delivery(
+                key, "Replay fixture receipt R-1", note_key="receipt-1", language="en"
+            )
         except OperationFailed:
             if name == "sent":
                 raise
@@ -268,7 +284,14 @@ async def _withdraw_and_notify(stack: Stack) -> dict[str, str]:
 Recorder = Callable[[Stack], Awaitable[dict[str, str]]]
 _SYNCHRONOUS = {"validate-account-holder", "get-balance", "list-pre-approvals", "cancel-pre-approval"}
 _OWN_PREFIXES = ("transfer", "preapproval", "invoice", "cancel-invoice")
-_PAYMENT_PATHS = ("callback-successful", "callback-rejected", "poll-successful", "refused-at-admission", "unknown-resolved", "resolved-contradicted")
+_PAYMENT_PATHS = (
+    "callback-successful",
+    "callback-rejected",
+    "poll-successful",
+    "refused-at-admission",
+    "unknown-resolved",
+    "resolved-contradicted",
+)
 _OTHER_PAYMENTS = ("transfer", "preapproval", "invoice-paid", "invoice-cancelled", "cancel-invoice-refused")
 
 
@@ -331,8 +354,12 @@ def _kebab(name: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.replay.record", description="Record the replay test histories.")
-    parser.add_argument("fixtures", nargs="*", metavar="FIXTURE", help=f"record only these (default: all): {', '.join(FIXTURES)}")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.replay.record", description="Record the replay test histories."
+    )
+    parser.add_argument(
+        "fixtures", nargs="*", metavar="FIXTURE", help=f"record only these (default: all): {', '.join(FIXTURES)}"
+    )
     args = parser.parse_args()
     problem = unknown_fixtures(args.fixtures)
     if problem:

@@ -44,9 +44,16 @@ async def record(path: Path = PATH) -> Path:
     try:
         await register_search_attributes(env.client)
         queue = f"record-{uuid.uuid4()}"
-        fake = FakeOperation(statuses=[ProviderStatus(status="PENDING"), ProviderStatus(status="SUCCESSFUL", financial_transaction_id="1")])
+        fake = FakeOperation(
+            statuses=[
+                ProviderStatus(status="PENDING"),
+                ProviderStatus(status="SUCCESSFUL", financial_transaction_id="1"),
+            ]
+        )
         async with workers(env, queue, [RequestToPayWorkflow], fake.activities()):
-            handle = await env.client.start_workflow("RequestToPay", INPUT, id="rtp-REPLAY-admitted-long-message", task_queue=queue)
+            handle = await env.client.start_workflow(
+                "RequestToPay", INPUT, id="rtp-REPLAY-admitted-long-message", task_queue=queue
+            )
             await handle.result()
             history = await handle.fetch_history()
         path.write_text(history.to_json())

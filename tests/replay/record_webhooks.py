@@ -45,7 +45,12 @@ async def record(out_dir: Path = HISTORIES) -> list[Path]:
     try:
         await register_search_attributes(env.client)
         queue = f"record-{uuid.uuid4()}"
-        fake = FakeOperation(statuses=[ProviderStatus(status="PENDING"), ProviderStatus(status="SUCCESSFUL", financial_transaction_id="1")])
+        fake = FakeOperation(
+            statuses=[
+                ProviderStatus(status="PENDING"),
+                ProviderStatus(status="SUCCESSFUL", financial_transaction_id="1"),
+            ]
+        )
         async with webhook_workers(env, queue, [RequestToPayWorkflow], fake.activities(), ScriptedReceiver(failures=2)):
             payment = await env.client.start_workflow("RequestToPay", INPUT, id="rtp-REPLAY-webhooks", task_queue=queue)
             await payment.result()
@@ -54,11 +59,11 @@ async def record(out_dir: Path = HISTORIES) -> list[Path]:
                 try:
                     if (await delivery.describe()).status is WorkflowExecutionStatus.COMPLETED:
                         break
-                except Exception:  # noqa: BLE001 - not started yet
+                except Exception:
                     pass
                 await env.sleep(5)
             paths = [out_dir / "request_to_pay-webhooks-successful.json", out_dir / "webhook-delivery-retried.json"]
-            for path, handle in zip(paths, (payment, delivery)):
+            for path, handle in zip(paths, (payment, delivery), strict=True):
                 path.write_text((await handle.fetch_history()).to_json())
         return paths
     finally:

@@ -36,7 +36,9 @@ def test_histories_from_before_prioritized_checks_still_replay() -> None:
     # Payments started before status checks carried a task-queue priority.
     assert len([path for path in HISTORIES if path.stem.startswith("legacy-before-priority-")]) == 10
     # The recorded ones carry it: a status check with a priority key.
-    assert '"priorityKey"' in (Path(__file__).parent / "histories" / "request_to_pay-callback-successful.json").read_text()
+    assert (
+        '"priorityKey"' in (Path(__file__).parent / "histories" / "request_to_pay-callback-successful.json").read_text()
+    )
 
 
 def test_histories_cover_every_path_and_workflow_type() -> None:
@@ -80,7 +82,10 @@ def test_search_attributes_carry_no_phone_number() -> None:
         events = json.loads(path.read_text())["events"]
         values = _search_attribute_values(events)
         # (An input refused at admission ends before the operation sets any attribute.)
-        if path.stem.startswith(("request_to_pay", "request_to_withdraw", "transfer", "invoice")) and "refused-at-admission" not in path.stem:
+        if (
+            path.stem.startswith(("request_to_pay", "request_to_withdraw", "transfer", "invoice"))
+            and "refused-at-admission" not in path.stem
+        ):
             assert any(value.startswith('"REPLAY-') for value in values), path.stem  # the attributes were found
         assert not any("467" in value for value in values), path.stem
 

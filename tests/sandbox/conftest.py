@@ -312,7 +312,9 @@ class Harness:
         assert keyed.status_code == 201, keyed.text
         return Credentials(user_id, keyed.json()["apiKey"], product)
 
-    async def request_token(self, credentials: Credentials, product: str | None = None, **kwargs: Any) -> httpx.Response:
+    async def request_token(
+        self, credentials: Credentials, product: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
         product = product or credentials.product
         return await self.http.post(
             f"/{product}/token/",
@@ -359,7 +361,9 @@ class Harness:
     async def status(self, token: str, reference_id: str) -> httpx.Response:
         return await self.http.get(f"/collection/v1_0/requesttopay/{reference_id}", headers=self.product_headers(token))
 
-    async def wait_for_status(self, token: str, reference_id: str, status: str, timeout_s: float = 3.0) -> dict[str, Any]:
+    async def wait_for_status(
+        self, token: str, reference_id: str, status: str, timeout_s: float = 3.0
+    ) -> dict[str, Any]:
         """Poll until the payment reaches ``status``; returns that body."""
         deadline = time.monotonic() + timeout_s
         seen: list[str] = []

@@ -34,7 +34,9 @@ async def test_an_embedded_sandbox_answers_over_asgi():
 
 
 def test_python_dash_m_sandbox_is_the_command_line():
-    result = subprocess.run([sys.executable, "-m", "sandbox", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "--port" in result.stdout
 

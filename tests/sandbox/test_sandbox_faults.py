@@ -24,7 +24,10 @@ async def test_rate_one_faults_every_product_call_but_not_tokens_or_provisioning
         for response in (create, status):
             seen.add(response.status_code)
             if response.status_code == 429:
-                assert response.json() == {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds."}
+                assert response.json() == {
+                    "statusCode": 429,
+                    "message": "Rate limit is exceeded. Try again in 1 seconds.",
+                }
                 assert response.headers["retry-after"] == "1"
             elif response.status_code == 500:
                 assert response.json() == {

@@ -172,12 +172,23 @@ async def test_refund_callback_method_follows_the_version(sim, callback_receiver
     await sim.wait_for("requesttopay", collection, paid, "SUCCESSFUL")
     url = callback_receiver.fresh_url()
     reference_id = str(uuid.uuid4())
-    body = {"amount": "25", "currency": "EUR", "externalId": "refund-1", "payerMessage": "", "payeeNote": "", "referenceIdToRefund": paid}
-    headers = sim.product_headers(disbursement, "disbursement", **{"X-Reference-Id": reference_id, "X-Callback-Url": url})
+    body = {
+        "amount": "25",
+        "currency": "EUR",
+        "externalId": "refund-1",
+        "payerMessage": "",
+        "payeeNote": "",
+        "referenceIdToRefund": paid,
+    }
+    headers = sim.product_headers(
+        disbursement, "disbursement", **{"X-Reference-Id": reference_id, "X-Callback-Url": url}
+    )
     response = await sim.http.post(f"/disbursement/{version}_0/refund", json=body, headers=headers)
     assert response.status_code == 202, response.text
     callback = await _exactly_one(sim, callback_receiver, url)
     assert callback.method == method
-    status = await sim.http.get(f"/disbursement/v1_0/refund/{reference_id}", headers=sim.product_headers(disbursement, "disbursement"))
+    status = await sim.http.get(
+        f"/disbursement/v1_0/refund/{reference_id}", headers=sim.product_headers(disbursement, "disbursement")
+    )
     assert callback.json() == status.json()
     assert callback.json()["status"] == "SUCCESSFUL"

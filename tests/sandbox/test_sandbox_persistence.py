@@ -71,7 +71,11 @@ def _provision(http: httpx.Client, product: str) -> tuple[str, str]:
 
 
 def _headers(product: str, token: str, reference: str | None = None) -> dict[str, str]:
-    headers = {"Ocp-Apim-Subscription-Key": KEYS[product], "Authorization": f"Bearer {token}", "X-Target-Environment": "sandbox"}
+    headers = {
+        "Ocp-Apim-Subscription-Key": KEYS[product],
+        "Authorization": f"Bearer {token}",
+        "X-Target-Environment": "sandbox",
+    }
     return {**headers, "X-Reference-Id": reference} if reference else headers
 
 
@@ -99,11 +103,26 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         collector, token = _provision(http, "collection")
         payer_, disb_token = _provision(http, "disbursement")
         rtp = {"amount": "120", "currency": "EUR", "payer": payer, "externalId": "O-1"}
-        assert http.post("/collection/v1_0/requesttopay", headers=_headers("collection", token, paid), json=rtp).status_code == 202
+        assert (
+            http.post(
+                "/collection/v1_0/requesttopay", headers=_headers("collection", token, paid), json=rtp
+            ).status_code
+            == 202
+        )
         never = {**rtp, "payer": {"partyIdType": "MSISDN", "partyId": NEVER_ANSWERS}}
-        assert http.post("/collection/v1_0/requesttopay", headers=_headers("collection", token, pending), json=never).status_code == 202
+        assert (
+            http.post(
+                "/collection/v1_0/requesttopay", headers=_headers("collection", token, pending), json=never
+            ).status_code
+            == 202
+        )
         transfer = {"amount": "300", "currency": "EUR", "payee": payer, "externalId": "T-1"}
-        assert http.post("/disbursement/v1_0/transfer", headers=_headers("disbursement", disb_token, sent), json=transfer).status_code == 202
+        assert (
+            http.post(
+                "/disbursement/v1_0/transfer", headers=_headers("disbursement", disb_token, sent), json=transfer
+            ).status_code
+            == 202
+        )
         first = _wait_final(http, f"/collection/v1_0/requesttopay/{paid}", "collection", token)
         _wait_final(http, f"/disbursement/v1_0/transfer/{sent}", "disbursement", disb_token)
         balances = (
@@ -117,7 +136,9 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         again = _status(http, f"/collection/v1_0/requesttopay/{paid}", "collection", token)
         assert again == first
         assert _status(http, f"/collection/v1_0/requesttopay/{pending}", "collection", token)["status"] == "PENDING"
-        assert _status(http, f"/disbursement/v1_0/transfer/{sent}", "disbursement", disb_token)["status"] == "SUCCESSFUL"
+        assert (
+            _status(http, f"/disbursement/v1_0/transfer/{sent}", "disbursement", disb_token)["status"] == "SUCCESSFUL"
+        )
         assert (
             _status(http, "/collection/v1_0/account/balance", "collection", token),
             _status(http, "/disbursement/v1_0/account/balance", "disbursement", disb_token),
@@ -132,13 +153,26 @@ def test_a_payment_pending_at_shutdown_concludes_after_the_restart(tmp_path: Pat
     state_file = tmp_path / "sandbox-state.json"
     port = _free_port()
     reference = str(uuid.uuid4())
-    rtp = {"amount": "40", "currency": "EUR", "payer": {"partyIdType": "MSISDN", "partyId": ORDINARY}, "externalId": "O-2"}
+    rtp = {
+        "amount": "40",
+        "currency": "EUR",
+        "payer": {"partyIdType": "MSISDN", "partyId": ORDINARY},
+        "externalId": "O-2",
+    }
     with sandbox(port, state_file, approval_delay_s=1.5) as http:
         _, token = _provision(http, "collection")
-        assert http.post("/collection/v1_0/requesttopay", headers=_headers("collection", token, reference), json=rtp).status_code == 202
+        assert (
+            http.post(
+                "/collection/v1_0/requesttopay", headers=_headers("collection", token, reference), json=rtp
+            ).status_code
+            == 202
+        )
     with sandbox(port, state_file, approval_delay_s=1.5) as http:
         # Its approval was planned again from its creation time, so it still concludes, and credits the account.
-        assert _wait_final(http, f"/collection/v1_0/requesttopay/{reference}", "collection", token)["status"] == "SUCCESSFUL"
+        assert (
+            _wait_final(http, f"/collection/v1_0/requesttopay/{reference}", "collection", token)["status"]
+            == "SUCCESSFUL"
+        )
         assert _status(http, "/collection/v1_0/account/balance", "collection", token)["availableBalance"] == "40"
 
 

@@ -138,7 +138,10 @@ async def test_list_shows_each_mandate_and_its_status(make_sim):
     assert [(e["preApprovalId"], e["status"]) for e in entries] == [(approved, "APPROVED"), (pending, "PENDING")]
     first, second = entries
     assert set(first) == {"preApprovalId", "toFri", "fromFri", "fromCurrency", "createdTime"} | {
-        "approvedTime", "expiryTime", "status", "message"
+        "approvedTime",
+        "expiryTime",
+        "status",
+        "message",
     }
     assert first["toFri"] == f"FRI:{_user_of(sim, token)}/API"
     assert first["fromFri"] == f"FRI:{payer}/MSISDN"

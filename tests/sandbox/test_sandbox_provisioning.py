@@ -114,4 +114,3 @@ async def test_preset_users_exist_from_start(make_sim):
     assert read.json()["providerCallbackHost"] == "http://127.0.0.1:8091"
     token = await sim.request_token(sim.Credentials(user_id, "presetkey", "collection"))
     assert token.status_code == 200
-

@@ -11,7 +11,9 @@ import pytest
 from tests.sandbox.conftest import ORDINARY_PAYER
 
 
-async def _refund(sim: Any, token: str, reference_id_to_refund: str, amount: str = "10", version: str = "v2", **extra: str) -> str:
+async def _refund(
+    sim: Any, token: str, reference_id_to_refund: str, amount: str = "10", version: str = "v2", **extra: str
+) -> str:
     reference_id = str(uuid.uuid4())
     body = {
         "amount": amount,
@@ -28,7 +30,9 @@ async def _refund(sim: Any, token: str, reference_id_to_refund: str, amount: str
 
 
 async def _status(sim: Any, token: str, reference_id: str) -> dict[str, Any]:
-    response = await sim.http.get(f"/disbursement/v1_0/refund/{reference_id}", headers=sim.product_headers(token, "disbursement"))
+    response = await sim.http.get(
+        f"/disbursement/v1_0/refund/{reference_id}", headers=sim.product_headers(token, "disbursement")
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -89,8 +93,14 @@ async def test_refunds_beyond_the_amount_are_not_allowed(make_sim: Any) -> None:
 
 @pytest.mark.parametrize(
     ("value", "reason"),
-    [("1", "RESOURCE_NOT_FOUND"), ("2", "INTERNAL_PROCESSING_ERROR"), ("3", "APPROVAL_REJECTED"), ("7", "NOT_ALLOWED"),
-     ("10", "INVALID_CURRENCY"), ("13", "COULD_NOT_PERFORM_TRANSACTION")],
+    [
+        ("1", "RESOURCE_NOT_FOUND"),
+        ("2", "INTERNAL_PROCESSING_ERROR"),
+        ("3", "APPROVAL_REJECTED"),
+        ("7", "NOT_ALLOWED"),
+        ("10", "INVALID_CURRENCY"),
+        ("13", "COULD_NOT_PERFORM_TRANSACTION"),
+    ],
 )
 async def test_mtn_test_values_fail_as_named(make_sim: Any, value: str, reason: str) -> None:
     sim = make_sim(manual_clock=True, approval_delay_s=2.0)

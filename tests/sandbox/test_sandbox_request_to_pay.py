@@ -71,7 +71,9 @@ async def test_reference_id_must_be_uuid4(sim, reference_id):
 
 async def test_missing_reference_id_is_400(sim):
     token = await sim.login()
-    response = await sim.http.post("/collection/v1_0/requesttopay", json=sim.rtp_body(), headers=sim.product_headers(token))
+    response = await sim.http.post(
+        "/collection/v1_0/requesttopay", json=sim.rtp_body(), headers=sim.product_headers(token)
+    )
     assert response.status_code == 400
 
 

@@ -64,8 +64,13 @@ async def test_reused_reference_id_is_409_across_versions_and_kinds(sim):
 
 @pytest.mark.parametrize(
     ("msisdn", "reason"),
-    [("46733123450", "INTERNAL_PROCESSING_ERROR"), ("46733123451", "APPROVAL_REJECTED"), ("46733123452", "EXPIRED"),
-     ("46733123455", "PAYER_NOT_FOUND"), ("46733123463", "COULD_NOT_PERFORM_TRANSACTION")],
+    [
+        ("46733123450", "INTERNAL_PROCESSING_ERROR"),
+        ("46733123451", "APPROVAL_REJECTED"),
+        ("46733123452", "EXPIRED"),
+        ("46733123455", "PAYER_NOT_FOUND"),
+        ("46733123463", "COULD_NOT_PERFORM_TRANSACTION"),
+    ],
 )
 async def test_test_numbers_fail_as_for_a_request_to_pay(sim, msisdn, reason):
     token = await sim.login()
@@ -130,4 +135,8 @@ async def test_kept_with_its_version_across_a_restart(make_sim):
     second = make_sim(auto_decide=False)
     restore(second.state, json.loads(json.dumps(snapshot(first.state))), 0.0)
     restored = second.state.store.operation(reference_id)
-    assert (restored.kind, restored.callback_method, restored.status.value) == ("requesttowithdraw-v2", "PUT", "PENDING")
+    assert (restored.kind, restored.callback_method, restored.status.value) == (
+        "requesttowithdraw-v2",
+        "PUT",
+        "PENDING",
+    )

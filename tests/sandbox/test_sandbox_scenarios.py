@@ -6,7 +6,6 @@ approval delay; a few real-time tests prove outcomes also arrive on their own.
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest

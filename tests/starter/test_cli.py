@@ -19,10 +19,12 @@ def test_query_combines_every_filter() -> None:
     since = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
     query = listing.build_query("transfer", "FAILED", since, "ORDER-1", None)
     assert query == (
-        "WorkflowType IN ('Transfer') AND MomoStatus = \"FAILED\" AND StartTime >= \"2025-01-31T12:00:00Z\""
+        'WorkflowType IN (\'Transfer\') AND MomoStatus = "FAILED" AND StartTime >= "2025-01-31T12:00:00Z"'
         ' AND MomoExternalId = "ORDER-1"'
     )
-    assert listing.build_query().startswith("WorkflowType IN ('RequestToPay', 'Transfer', 'PreApproval', 'Invoice', 'CancelInvoice', 'Deposit', 'RemittanceTransfer', 'Refund', 'RequestToWithdraw')")
+    assert listing.build_query().startswith(
+        "WorkflowType IN ('RequestToPay', 'Transfer', 'PreApproval', 'Invoice', 'CancelInvoice', 'Deposit', 'RemittanceTransfer', 'Refund', 'RequestToWithdraw')"
+    )
 
 
 def test_query_refuses_what_could_change_its_meaning() -> None:
@@ -75,9 +77,13 @@ def test_help_documents_the_exit_codes_and_json_everywhere(capsys: pytest.Captur
     assert parser.parse_args(["--json", "list"]).json is True
 
 
-def test_bad_input_is_refused_before_connecting(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input_is_refused_before_connecting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")  # nothing listens: exit 2 proves no connection was tried
-    code = main(["request-to-pay", "--amount", "5", "--currency", "EUR", "--payer", "46733123451", "--external-id", "A B"])
+    code = main(
+        ["request-to-pay", "--amount", "5", "--currency", "EUR", "--payer", "46733123451", "--external-id", "A B"]
+    )
     assert code == 2
     assert capsys.readouterr().err.startswith("error: external_id")
     assert main(["list", "--since", "soon"]) == 2
@@ -86,7 +92,20 @@ def test_bad_input_is_refused_before_connecting(capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize(
     ("argv", "named"),
     [
-        (["request-to-withdraw", "--amount", "-1", "--currency", "EUR", "--payer", "46733123451", "--external-id", "W-1"], "amount"),
+        (
+            [
+                "request-to-withdraw",
+                "--amount",
+                "-1",
+                "--currency",
+                "EUR",
+                "--payer",
+                "46733123451",
+                "--external-id",
+                "W-1",
+            ],
+            "amount",
+        ),
         (["notify-delivery", "--payment-key", "order 1", "--message", "Receipt 1"], "payment_key"),
         (["notify-delivery", "--payment-key", "order-1", "--message", "Reçu 1"], "message"),
         (["notify-delivery", "--payment-key", "order-1", "--message", "x" * 161], "message"),

@@ -40,7 +40,9 @@ def _workers(env: WorkflowEnvironment, queue: str, fake: FakeCollection):  # typ
 
 
 async def test_same_key_twice_is_one_payment(time_env: WorkflowEnvironment, task_queue: str) -> None:
-    fake = FakeCollection(statuses=[ProviderStatus(status="PENDING"), ProviderStatus(status="SUCCESSFUL", financial_transaction_id="1")])
+    fake = FakeCollection(
+        statuses=[ProviderStatus(status="PENDING"), ProviderStatus(status="SUCCESSFUL", financial_transaction_id="1")]
+    )
     momoflow = _facade(time_env, task_queue)
     async with _workers(time_env, task_queue, fake):
         first = await momoflow.request_to_pay(REQUEST, timing=FAST)
@@ -57,7 +59,9 @@ async def test_same_key_twice_is_one_payment(time_env: WorkflowEnvironment, task
 async def test_reused_key_with_other_details_is_refused(time_env: WorkflowEnvironment, task_queue: str) -> None:
     momoflow = _facade(time_env, task_queue)
     await momoflow.request_to_pay(REQUEST, timing=FAST)  # no worker needed to start
-    with pytest.raises(IdempotencyConflict, match="key: 'ORDER-7' already belongs to an operation with different details"):
+    with pytest.raises(
+        IdempotencyConflict, match="key: 'ORDER-7' already belongs to an operation with different details"
+    ):
         await momoflow.request_to_pay({**REQUEST, "amount": "501"}, timing=FAST)
 
 
@@ -151,7 +155,9 @@ async def test_outcome_is_set_with_the_status_in_one_upsert(time_env: WorkflowEn
         assert [upsert["MomoStatus"] for upsert in statuses] == ["SUBMITTING", "PENDING", expected["MomoStatus"]]
         assert statuses[-1] == expected
         # The new history replays on today's code.
-        await Replayer(workflows=[RequestToPayWorkflow], data_converter=pydantic_data_converter).replay_workflow(history)
+        await Replayer(workflows=[RequestToPayWorkflow], data_converter=pydantic_data_converter).replay_workflow(
+            history
+        )
     described = await refused.raw.describe()
     assert described.typed_search_attributes.get(sa.REASON) == "APPROVAL_REJECTED"
 
@@ -182,7 +188,9 @@ async def test_status_without_a_worker_is_read_from_the_server(time_env: Workflo
     assert (state.amount, state.reason, state.financial_transaction_id, state.history) == (None, None, None, [])
 
 
-async def test_status_before_any_worker_ran_says_nothing_was_sent(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_status_before_any_worker_ran_says_nothing_was_sent(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     payment = await _facade(time_env, task_queue).request_to_pay(REQUEST, timing=FAST)
     with time_env.auto_time_skipping_disabled():
         state = await payment.result(timeout=1)

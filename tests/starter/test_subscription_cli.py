@@ -8,11 +8,26 @@ from starter.cli import main
 from starter.exits import EXIT_INPUT
 from starter.subscription_cli import every_seconds
 
-BASE = ["subscription", "create", "--id", "gym-1", "--payer", "46733123450", "--pre-approval-key", "k1", "--amount", "5"]
+BASE = [
+    "subscription",
+    "create",
+    "--id",
+    "gym-1",
+    "--payer",
+    "46733123450",
+    "--pre-approval-key",
+    "k1",
+    "--amount",
+    "5",
+]
 
 
-@pytest.mark.parametrize(("argv", "field"), [([*BASE, "--every", "3x"], "every"), ([*BASE, "--monthly-day", "5", "--at", "7h"], "at")])
-def test_bad_cadence_is_refused_before_connecting(argv: list[str], field: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("argv", "field"), [([*BASE, "--every", "3x"], "every"), ([*BASE, "--monthly-day", "5", "--at", "7h"], "at")]
+)
+def test_bad_cadence_is_refused_before_connecting(
+    argv: list[str], field: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")  # nothing listens: a connect attempt would exit 5
     assert main(argv) == EXIT_INPUT
     assert f"error: {field}:" in capsys.readouterr().err

@@ -11,7 +11,6 @@ from pydantic import BaseModel
 from momoflow import use_cases
 from momoflow.contract import Steps
 from momoflow.models import PaymentTiming
-from momoflow.refunds import RefundInput, RefundRequest
 from momoflow.operations import (
     CancelInvoiceInput,
     CancelInvoiceRequest,
@@ -27,6 +26,7 @@ from momoflow.operations import (
     TransferRequest,
 )
 from momoflow.payouts import DepositInput, DepositRequest, RemittanceTransferInput, RemittanceTransferRequest
+from momoflow.refunds import RefundInput, RefundRequest
 from workflows.registry import workflow_of
 
 TIMING = PaymentTiming(

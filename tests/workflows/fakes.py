@@ -106,8 +106,6 @@ class _Submitted:
         self.reference_id = payload["reference_id"] if isinstance(payload, dict) else payload.reference_id
 
 
-
-
 @contextlib.asynccontextmanager
 async def workers(
     env: WorkflowEnvironment,

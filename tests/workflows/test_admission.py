@@ -31,7 +31,9 @@ REQUEST = {
 }
 
 
-async def _start(env: WorkflowEnvironment, queue: str, inp: Any, workflow_type: str = WorkflowType.REQUEST_TO_PAY) -> WorkflowHandle:
+async def _start(
+    env: WorkflowEnvironment, queue: str, inp: Any, workflow_type: str = WorkflowType.REQUEST_TO_PAY
+) -> WorkflowHandle:
     return await env.client.start_workflow(workflow_type, inp, id=f"admit-{uuid.uuid4()}", task_queue=queue)
 
 
@@ -81,7 +83,9 @@ async def test_missing_payer_fails_the_workflow_at_once(time_env: WorkflowEnviro
 async def test_out_of_bounds_timing_is_refused_naming_the_field(time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeOperation()
     async with workers(time_env, task_queue, [RequestToPayWorkflow], fake.activities()):
-        handle = await _start(time_env, task_queue, {"request": REQUEST, "timing": {"poll_interval_s": 0.01, "deadline_s": 9e9}})
+        handle = await _start(
+            time_env, task_queue, {"request": REQUEST, "timing": {"poll_interval_s": 0.01, "deadline_s": 9e9}}
+        )
         error = await _refusal(handle)
     assert "timing.poll_interval_s: must be between 1 and 3600 seconds, got 0.01" in error.message
     assert "timing.deadline_s: must be between 1 and 86400 seconds" in error.message
@@ -91,7 +95,10 @@ async def test_out_of_bounds_timing_is_refused_naming_the_field(time_env: Workfl
 async def test_lookups_refuse_bad_input_too(time_env: WorkflowEnvironment, task_queue: str) -> None:
     async with workers(time_env, task_queue, [ValidateAccountHolderWorkflow], FakeOperation().activities()):
         handle = await _start(
-            time_env, task_queue, {"party": {"party_id_type": "MSISDN", "party_id": "+1"}}, WorkflowType.VALIDATE_ACCOUNT_HOLDER
+            time_env,
+            task_queue,
+            {"party": {"party_id_type": "MSISDN", "party_id": "+1"}},
+            WorkflowType.VALIDATE_ACCOUNT_HOLDER,
         )
         error = await _refusal(handle)
     assert "party.party_id: an MSISDN must be 8 to 15 digits" in error.message
@@ -105,7 +112,9 @@ async def test_omitted_timing_is_the_workers_and_given_timing_is_the_callers(
     defaults = PaymentDefaults(callback_timeout_s=30, poll_interval_s=10, deadline_s=120)
     async with workers(time_env, task_queue, [RequestToPayWorkflow], fake.activities(), defaults=defaults):
         own = await _start(time_env, task_queue, {"request": REQUEST})
-        asked = await _start(time_env, task_queue, {"request": {**REQUEST, "external_id": "ORDER-2"}, "timing": {"deadline_s": 600}})
+        asked = await _start(
+            time_env, task_queue, {"request": {**REQUEST, "external_id": "ORDER-2"}, "timing": {"deadline_s": 600}}
+        )
         for handle, deadline_s in ((own, 120), (asked, 600)):
             await time_env.sleep(deadline_s + 60)
             state = await handle.query(RequestToPayWorkflow.status, result_type=PaymentState)
@@ -115,7 +124,9 @@ async def test_omitted_timing_is_the_workers_and_given_timing_is_the_callers(
             assert abs((unknown - started).total_seconds() - deadline_s) < 15, (handle.id, unknown - started)
 
 
-async def test_the_workers_environment_rules_apply_to_any_client(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_the_workers_environment_rules_apply_to_any_client(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     """A worker on MoMo's sandbox refuses other currencies than EUR, whatever the caller checked."""
     fake = FakeOperation()
     async with workers(time_env, task_queue, [RequestToPayWorkflow], fake.activities()):

@@ -26,10 +26,16 @@ SUCCESS = ProviderStatus(status="SUCCESSFUL", financial_transaction_id="9")
 
 async def _start(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
     request = RequestToPayRequest(
-        amount=Decimal("5"), currency="EUR", payer={"party_id_type": "MSISDN", "party_id": "46733123454"}, external_id="P"
+        amount=Decimal("5"),
+        currency="EUR",
+        payer={"party_id_type": "MSISDN", "party_id": "46733123454"},
+        external_id="P",
     )
     return await env.client.start_workflow(
-        RequestToPayWorkflow.run, RequestToPayInput(request=request, timing=TIMING), id=f"rtp-{uuid.uuid4()}", task_queue=queue
+        RequestToPayWorkflow.run,
+        RequestToPayInput(request=request, timing=TIMING),
+        id=f"rtp-{uuid.uuid4()}",
+        task_queue=queue,
     )
 
 
@@ -67,8 +73,12 @@ async def test_callback_check_goes_before_polls(time_env: WorkflowEnvironment, t
     assert CheckPriority.AFTER_CALLBACK < CheckPriority.ONE_OFF < CheckPriority.POLL  # 1 is served first
 
 
-async def test_an_invoice_cancellations_callback_check_goes_first(time_env: WorkflowEnvironment, task_queue: str) -> None:
-    invoice = FakeOperation(steps=contract.INVOICE, statuses=[ProviderStatus(status="PENDING", details={"payment_reference": "1"})])
+async def test_an_invoice_cancellations_callback_check_goes_first(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
+    invoice = FakeOperation(
+        steps=contract.INVOICE, statuses=[ProviderStatus(status="PENDING", details={"payment_reference": "1"})]
+    )
     cancellation = FakeOperation(steps=contract.INVOICE_CANCELLATION)
     async with workers(time_env, task_queue, [InvoiceWorkflow], [*invoice.activities(), cancellation.activities()[0]]):
         handle = await time_env.client.start_workflow(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from decimal import Decimal
 
@@ -25,7 +26,10 @@ SUCCESS = ProviderStatus(status="SUCCESSFUL", financial_transaction_id="7")
 
 async def _run(env: WorkflowEnvironment, queue: str, fake: FakeOperation) -> PaymentState:
     request = RequestToPayRequest(
-        amount=Decimal("5"), currency="EUR", payer={"party_id_type": "MSISDN", "party_id": "46733123454"}, external_id="X"
+        amount=Decimal("5"),
+        currency="EUR",
+        payer={"party_id_type": "MSISDN", "party_id": "46733123454"},
+        external_id="X",
     )
     async with workers(env, queue, [RequestToPayWorkflow], fake.activities()):
         handle = await env.client.start_workflow(
@@ -50,10 +54,12 @@ async def test_checks_spread_out_and_stay_few(time_env: WorkflowEnvironment, tas
     await _run_until_unknown(time_env, task_queue, fake)
     times = fake.poll_times
     # The test server stamps a retry with the time it was scheduled, one gap before it ran: skip the first.
-    gaps = [(b - a).total_seconds() for a, b in zip(times[1:], times[2:])]
-    before_deadline = [gap for gap, at in zip(gaps, times[2:]) if (at - times[0]).total_seconds() < TIMING.deadline_s - 10]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times[1:])]
+    before_deadline = [
+        gap for gap, at in zip(gaps, times[2:], strict=True) if (at - times[0]).total_seconds() < TIMING.deadline_s - 10
+    ]
     assert before_deadline[:3] == pytest.approx([5, 7.5, 11.25], abs=1)
-    assert all(later >= earlier - 1 for earlier, later in zip(before_deadline, before_deadline[1:]))  # growing
+    assert all(later >= earlier - 1 for earlier, later in itertools.pairwise(before_deadline))  # growing
     assert max(before_deadline) == pytest.approx(TIMING.callback_timeout_s, abs=1)  # capped
     # Over a 15-minute deadline: about one check a minute, not one every 5 s as before (~170).
     assert len(before_deadline) <= 22
@@ -61,7 +67,10 @@ async def test_checks_spread_out_and_stay_few(time_env: WorkflowEnvironment, tas
 
 async def _run_until_unknown(env: WorkflowEnvironment, queue: str, fake: FakeOperation) -> None:
     request = RequestToPayRequest(
-        amount=Decimal("5"), currency="EUR", payer={"party_id_type": "MSISDN", "party_id": "46733123454"}, external_id="Y"
+        amount=Decimal("5"),
+        currency="EUR",
+        payer={"party_id_type": "MSISDN", "party_id": "46733123454"},
+        external_id="Y",
     )
     async with workers(env, queue, [RequestToPayWorkflow], fake.activities()):
         handle = await env.client.start_workflow(
@@ -102,11 +111,17 @@ async def test_a_last_check_at_the_end_of_reconciliation(time_env: WorkflowEnvir
 
     submit = FakeOperation().activities()[0]
     request = RequestToPayRequest(
-        amount=Decimal("5"), currency="EUR", payer={"party_id_type": "MSISDN", "party_id": "46733123454"}, external_id="X"
+        amount=Decimal("5"),
+        currency="EUR",
+        payer={"party_id_type": "MSISDN", "party_id": "46733123454"},
+        external_id="X",
     )
     async with workers(time_env, task_queue, [RequestToPayWorkflow], [submit, get_status, await_final]):
         handle = await time_env.client.start_workflow(
-            RequestToPayWorkflow.run, RequestToPayInput(request=request, timing=timing), id=f"rtp-{uuid.uuid4()}", task_queue=task_queue
+            RequestToPayWorkflow.run,
+            RequestToPayInput(request=request, timing=timing),
+            id=f"rtp-{uuid.uuid4()}",
+            task_queue=task_queue,
         )
         result = await handle.result()
     assert result.status is PaymentStatus.SUCCESSFUL

@@ -64,7 +64,9 @@ def _activities(env: WorkflowEnvironment, fake: FakeOperation, notifier: FakeNot
     return [*fake.activities(), *PaymentOutcomeActivities(env.client).all(), notifier.activity()]
 
 
-async def _notify(env: WorkflowEnvironment, queue: str, payment_id: str, message: str = "Receipt R-1") -> DeliveryNotificationResult:
+async def _notify(
+    env: WorkflowEnvironment, queue: str, payment_id: str, message: str = "Receipt R-1"
+) -> DeliveryNotificationResult:
     return await env.client.execute_workflow(
         DeliveryNotificationWorkflow.run,
         DeliveryNotificationInput(payment_workflow_id=payment_id, message=message, language="en"),
@@ -74,7 +76,9 @@ async def _notify(env: WorkflowEnvironment, queue: str, payment_id: str, message
     )
 
 
-async def _refused(env: WorkflowEnvironment, queue: str, payment_id: str, message: str = "Receipt R-1") -> ApplicationError:
+async def _refused(
+    env: WorkflowEnvironment, queue: str, payment_id: str, message: str = "Receipt R-1"
+) -> ApplicationError:
     with pytest.raises(WorkflowFailureError) as info:
         await _notify(env, queue, payment_id, message)
     cause = info.value.cause
@@ -99,7 +103,10 @@ async def test_a_successful_payment_gets_its_note(time_env: WorkflowEnvironment,
 
 
 async def test_a_failed_payment_is_refused_naming_its_state(time_env: WorkflowEnvironment, task_queue: str) -> None:
-    fake, notifier = FakeOperation(statuses=[ProviderStatus(status="FAILED", reason="APPROVAL_REJECTED")]), FakeNotifier()
+    fake, notifier = (
+        FakeOperation(statuses=[ProviderStatus(status="FAILED", reason="APPROVAL_REJECTED")]),
+        FakeNotifier(),
+    )
     async with workers(time_env, task_queue, WORKFLOWS, _activities(time_env, fake, notifier)):
         payment_id, _ = await _payment(time_env, task_queue)
         refusal = await _refused(time_env, task_queue, payment_id)
@@ -108,7 +115,9 @@ async def test_a_failed_payment_is_refused_naming_its_state(time_env: WorkflowEn
     assert notifier.attempts == 0
 
 
-async def test_a_payment_still_pending_is_refused_naming_its_state(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_a_payment_still_pending_is_refused_naming_its_state(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     fake, notifier = FakeOperation(statuses=[ProviderStatus(status="PENDING")]), FakeNotifier()
     async with workers(time_env, task_queue, WORKFLOWS, _activities(time_env, fake, notifier)):
         payment_id, _ = await _payment(time_env, task_queue, wait=False)
@@ -118,13 +127,17 @@ async def test_a_payment_still_pending_is_refused_naming_its_state(time_env: Wor
     assert notifier.attempts == 0
 
 
-async def test_unknown_payment_and_other_workflow_types_are_refused(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_unknown_payment_and_other_workflow_types_are_refused(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     fake, notifier = FakeOperation(steps=contract.TRANSFER, statuses=[SUCCESS]), FakeNotifier()
     async with workers(time_env, task_queue, WORKFLOWS, _activities(time_env, fake, notifier)):
         missing = await _refused(time_env, task_queue, f"rtp-{uuid.uuid4()}")
         # A transfer whose id merely looks like a payment's (callers choose ids).
         transfer_id = f"rtp-transfer-{uuid.uuid4()}"
-        await time_env.client.execute_workflow(TransferWorkflow.run, transfer_input(TIMING), id=transfer_id, task_queue=task_queue)
+        await time_env.client.execute_workflow(
+            TransferWorkflow.run, transfer_input(TIMING), id=transfer_id, task_queue=task_queue
+        )
         other = await _refused(time_env, task_queue, transfer_id)
     assert missing.type == "PAYMENT_NOT_FOUND" and "no payment" in missing.message
     assert other.type == "NOT_A_REQUEST_TO_PAY" and "is a Transfer" in other.message
@@ -164,7 +177,9 @@ async def test_429_and_500_are_retried_after_momos_delay(time_env: WorkflowEnvir
     assert result.reference_id == state.reference_id
 
 
-async def test_a_note_momo_cannot_carry_is_refused_before_anything_is_read(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_a_note_momo_cannot_carry_is_refused_before_anything_is_read(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     fake, notifier = FakeOperation(statuses=[SUCCESS]), FakeNotifier()
     async with workers(time_env, task_queue, WORKFLOWS, _activities(time_env, fake, notifier)):
         payment_id, _ = await _payment(time_env, task_queue)

@@ -16,11 +16,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from momoflow import search_attributes as sa
 from momoflow.contract import PROVIDER_CALLBACK_SIGNAL, ProviderStatus
+from momoflow.metrics.names import RESOLUTION_CHECKS, RESOLUTION_DISCREPANCIES
 from momoflow.models import PaymentState, PaymentStatus, ProviderCallback, Resolution, ResolutionCheck
 from tests.workflows.cases import TIMING, rtp_input
 from tests.workflows.fakes import FakeOperation, workers
 from tests.workflows.metering import Metrics, metered_env
-from momoflow.metrics.names import RESOLUTION_CHECKS, RESOLUTION_DISCREPANCIES
 from workflows.request_to_pay import RequestToPayWorkflow
 
 PENDING = ProviderStatus(status="PENDING")
@@ -35,7 +35,9 @@ async def metered() -> AsyncIterator[tuple[WorkflowEnvironment, Metrics]]:
         yield pair
 
 
-async def _unknown_then_resolved(env: WorkflowEnvironment, fake: FakeOperation, queue: str) -> tuple[WorkflowHandle, PaymentState]:
+async def _unknown_then_resolved(
+    env: WorkflowEnvironment, fake: FakeOperation, queue: str
+) -> tuple[WorkflowHandle, PaymentState]:
     handle = await env.client.start_workflow(
         RequestToPayWorkflow.run, rtp_input(TIMING), id=f"rtp-{uuid.uuid4()}", task_queue=queue
     )
@@ -53,7 +55,11 @@ async def test_momo_taking_the_money_after_a_failed_resolution_is_a_discrepancy(
     async with workers(env, task_queue, [RequestToPayWorkflow], fake.activities()):
         handle, resolved = await _unknown_then_resolved(env, fake, task_queue)
         # The operator gets the resolved state at once; the workflow stays open and keeps asking.
-        assert (resolved.status, resolved.reason, resolved.resolved_by) == (PaymentStatus.FAILED, "RESOLVED_BY_OPERATOR", "alice")
+        assert (resolved.status, resolved.reason, resolved.resolved_by) == (
+            PaymentStatus.FAILED,
+            "RESOLVED_BY_OPERATOR",
+            "alice",
+        )
         assert resolved.resolution_check is ResolutionCheck.CHECKING and resolved.discrepancy is None
         assert (await handle.describe()).status is WorkflowExecutionStatus.RUNNING
 
@@ -66,13 +72,22 @@ async def test_momo_taking_the_money_after_a_failed_resolution_is_a_discrepancy(
         assert seen.status is PaymentStatus.FAILED  # the operator's decision stays, flagged
         assert seen.resolution_check is ResolutionCheck.CONTRADICTED
         assert seen.discrepancy is not None
-        assert (seen.discrepancy.status, seen.discrepancy.financial_transaction_id) == (PaymentStatus.SUCCESSFUL, "FT-777")
+        assert (seen.discrepancy.status, seen.discrepancy.financial_transaction_id) == (
+            PaymentStatus.SUCCESSFUL,
+            "FT-777",
+        )
         assert seen.discrepancy.seen_at > seen.history[-1].at  # after the resolution
     assert attributes.get(sa.DISCREPANCY) == "SUCCESSFUL"
     assert attributes.get(sa.STATUS) == "FAILED"
-    assert metrics.total(
-        RESOLUTION_DISCREPANCIES.name, use_case="request_to_pay", operator_status="FAILED", provider_status="SUCCESSFUL"
-    ) == 1
+    assert (
+        metrics.total(
+            RESOLUTION_DISCREPANCIES.name,
+            use_case="request_to_pay",
+            operator_status="FAILED",
+            provider_status="SUCCESSFUL",
+        )
+        == 1
+    )
     assert metrics.total(RESOLUTION_CHECKS.name, outcome="CONTRADICTED") == 1
 
 
@@ -109,7 +124,11 @@ async def test_momo_agreeing_with_the_operator_is_recorded_without_discrepancy(
         result: PaymentState = await handle.result()
         attributes = (await handle.describe()).typed_search_attributes
 
-    assert (result.status, result.resolution_check, result.discrepancy) == (PaymentStatus.FAILED, ResolutionCheck.CONFIRMED, None)
+    assert (result.status, result.resolution_check, result.discrepancy) == (
+        PaymentStatus.FAILED,
+        ResolutionCheck.CONFIRMED,
+        None,
+    )
     assert result.provider_answer is not None and result.provider_answer.reason == "APPROVAL_REJECTED"
     assert attributes.get(sa.DISCREPANCY) is None
     assert metrics.total(RESOLUTION_DISCREPANCIES.name) == 0
@@ -125,7 +144,11 @@ async def test_without_an_answer_the_run_ends_at_the_reconciliation_max_age(
         polls = fake.poll_calls
         result: PaymentState = await handle.result()
         closed = (await handle.describe()).close_time
-    assert (result.status, result.resolution_check, result.discrepancy) == (PaymentStatus.FAILED, ResolutionCheck.NO_ANSWER, None)
+    assert (result.status, result.resolution_check, result.discrepancy) == (
+        PaymentStatus.FAILED,
+        ResolutionCheck.NO_ANSWER,
+        None,
+    )
     assert fake.poll_calls > polls  # it kept asking after the resolution
     unknown_at = next(change.at for change in result.history if change.status is PaymentStatus.UNKNOWN)
     assert closed is not None

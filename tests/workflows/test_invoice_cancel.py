@@ -28,7 +28,9 @@ def _facade(env: WorkflowEnvironment, queue: str) -> Momoflow:
 
 
 async def _open_invoice(env: WorkflowEnvironment, queue: str) -> tuple[WorkflowHandle, PaymentState]:
-    handle = await env.client.start_workflow(InvoiceWorkflow.run, invoice_input(TIMING), id=f"i-{uuid.uuid4()}", task_queue=queue)
+    handle = await env.client.start_workflow(
+        InvoiceWorkflow.run, invoice_input(TIMING), id=f"i-{uuid.uuid4()}", task_queue=queue
+    )
     for _ in range(200):
         state: PaymentState = await handle.query("status", result_type=PaymentState)
         if state.status is PaymentStatus.PENDING and state.details:
@@ -93,7 +95,10 @@ async def test_a_refused_cancellation_is_what_a_repeat_returns(time_env: Workflo
         first = await invoice.cancel()
         again = await invoice.cancel()
         await handle.terminate()
-    assert (first.details["cancellation_status"], first.details["cancellation_reason"]) == ("FAILED", "RESOURCE_NOT_FOUND")
+    assert (first.details["cancellation_status"], first.details["cancellation_reason"]) == (
+        "FAILED",
+        "RESOURCE_NOT_FOUND",
+    )
     assert again.details == first.details
     assert len(cancellation.submitted) == 1
 

@@ -15,14 +15,14 @@ from temporalio.runtime import MetricBuffer, Runtime, TelemetryConfig
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from momoflow import search_attributes as sa
 from momoflow.contract import PROVIDER_CALLBACK_SIGNAL, ProviderStatus
+from momoflow.metrics import names as m
 from momoflow.models import PaymentState, ProviderCallback
 from tests.workflows.cases import TIMING, rtp_input
 from tests.workflows.fakes import FakeOperation, workers
 from tests.workflows.metering import Metrics, metered_env
 from worker import WORKFLOWS
-from momoflow import search_attributes as sa
-from momoflow.metrics import names as m
 from workflows.request_to_pay import RequestToPayWorkflow
 
 PENDING = ProviderStatus(status="PENDING")
@@ -44,7 +44,9 @@ async def _run(env: WorkflowEnvironment, queue: str, fake: FakeOperation) -> Pay
         return await handle.result()
 
 
-async def test_started_finished_and_duration_by_use_case(metered: tuple[WorkflowEnvironment, Metrics], task_queue: str) -> None:
+async def test_started_finished_and_duration_by_use_case(
+    metered: tuple[WorkflowEnvironment, Metrics], task_queue: str
+) -> None:
     env, metrics = metered
     paid = await _run(env, task_queue, FakeOperation(statuses=[PENDING, PENDING, SUCCESS]))
     refusal = ApplicationError("HTTP 500 NOT_ALLOWED: not allowed", type="NOT_ALLOWED", non_retryable=True)
@@ -52,7 +54,9 @@ async def test_started_finished_and_duration_by_use_case(metered: tuple[Workflow
 
     assert metrics.total(m.OPERATIONS_STARTED.name, use_case="request_to_pay") == 2
     assert metrics.total(m.OPERATIONS_FINISHED.name, use_case="request_to_pay", status="SUCCESSFUL", reason="none") == 1
-    assert metrics.total(m.OPERATIONS_FINISHED.name, use_case="request_to_pay", status="FAILED", reason="NOT_ALLOWED") == 1
+    assert (
+        metrics.total(m.OPERATIONS_FINISHED.name, use_case="request_to_pay", status="FAILED", reason="NOT_ALLOWED") == 1
+    )
     durations = {attrs["status"]: value for value, attrs in metrics.of(m.OPERATION_DURATION.name)}
     # Start to final status, on the workflow's clock: several status checks apart.
     assert durations["SUCCESSFUL"] == pytest.approx((paid.history[-1].at - paid.history[0].at).total_seconds())
@@ -61,7 +65,9 @@ async def test_started_finished_and_duration_by_use_case(metered: tuple[Workflow
     assert metrics.total(m.OPERATIONS_BECAME_UNKNOWN.name) == 0
 
 
-async def test_time_spent_unknown_is_measured_when_it_ends(metered: tuple[WorkflowEnvironment, Metrics], task_queue: str) -> None:
+async def test_time_spent_unknown_is_measured_when_it_ends(
+    metered: tuple[WorkflowEnvironment, Metrics], task_queue: str
+) -> None:
     env, metrics = metered
     fake = FakeOperation(statuses=[PENDING])
     async with workers(env, task_queue, [RequestToPayWorkflow], fake.activities()):
@@ -93,7 +99,12 @@ async def test_labels_carry_no_personal_or_per_payment_value(
 ) -> None:
     env, metrics = metered
     state = await _run(env, task_queue, FakeOperation(statuses=[SUCCESS]))
-    values = [str(v) for name in (m.OPERATIONS_STARTED.name, m.OPERATIONS_FINISHED.name, m.OPERATION_DURATION.name) for _, attrs in metrics.of(name) for v in attrs.values()]
+    values = [
+        str(v)
+        for name in (m.OPERATIONS_STARTED.name, m.OPERATIONS_FINISHED.name, m.OPERATION_DURATION.name)
+        for _, attrs in metrics.of(name)
+        for v in attrs.values()
+    ]
     assert values
     for forbidden in ("46733123454", "ORDER-1", state.reference_id):
         assert not any(forbidden in value for value in values)

@@ -11,8 +11,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from momoflow import search_attributes as sa
-from momoflow.contract import ProviderStatus
-from momoflow.contract import PROVIDER_CALLBACK_SIGNAL
+from momoflow.contract import PROVIDER_CALLBACK_SIGNAL, ProviderStatus
 from momoflow.models import PaymentState, PaymentStatus, ProviderCallback
 from tests.workflows.cases import CASES, TIMING, Case
 from tests.workflows.fakes import FakeOperation, workers
@@ -54,7 +53,9 @@ async def test_callback_is_verified_by_get(time_env: WorkflowEnvironment, task_q
     async with workers(time_env, task_queue, [case.workflow], fake.activities()):
         handle = await _start(time_env, task_queue, case)
         state = await _pending(handle)
-        await handle.signal(PROVIDER_CALLBACK_SIGNAL, ProviderCallback(reference_id=state.reference_id, status="FAILED"))
+        await handle.signal(
+            PROVIDER_CALLBACK_SIGNAL, ProviderCallback(reference_id=state.reference_id, status="FAILED")
+        )
         result: PaymentState = await handle.result()
 
     assert result.status is PaymentStatus.SUCCESSFUL  # the GET, not the callback's claim
@@ -72,7 +73,9 @@ async def test_no_callback_means_polling(time_env: WorkflowEnvironment, task_que
     assert fake.poll_calls >= 3
 
 
-async def test_refusal_at_submit_fails_without_retry(time_env: WorkflowEnvironment, task_queue: str, case: Case) -> None:
+async def test_refusal_at_submit_fails_without_retry(
+    time_env: WorkflowEnvironment, task_queue: str, case: Case
+) -> None:
     refusal = ApplicationError("HTTP 500 NOT_ALLOWED: not allowed", type="NOT_ALLOWED", non_retryable=True)
     fake = FakeOperation(steps=case.steps, submit_error=refusal)
     async with workers(time_env, task_queue, [case.workflow], fake.activities()):

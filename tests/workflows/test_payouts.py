@@ -50,7 +50,9 @@ async def _run(env: WorkflowEnvironment, queue: str, workflow: type, inp, fake: 
         return await env.client.execute_workflow(workflow.run, inp, id=f"payout-{uuid.uuid4()}", task_queue=queue)
 
 
-async def test_a_deposit_without_financial_transaction_id_is_successful(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_a_deposit_without_financial_transaction_id_is_successful(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     """MTN's sandbox omits financialTransactionId from deposit results: SUCCESSFUL is still MoMo's word."""
     fake = FakeOperation(steps=contract.DEPOSIT, statuses=[ProviderStatus(status="SUCCESSFUL")])
     result = await _run(time_env, task_queue, DepositWorkflow, deposit_input(TIMING), fake)

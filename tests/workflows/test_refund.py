@@ -86,7 +86,11 @@ class FakeRefunds:
 
 @asynccontextmanager
 async def running(
-    env: WorkflowEnvironment, queue: str, refunds: FakeRefunds, original: list[ProviderStatus], defaults: PaymentDefaults | None = None
+    env: WorkflowEnvironment,
+    queue: str,
+    refunds: FakeRefunds,
+    original: list[ProviderStatus],
+    defaults: PaymentDefaults | None = None,
 ) -> AsyncIterator[None]:
     momo = FakeOperation(steps=contract.REQUEST_TO_PAY, statuses=original)
     activities = [*momo.activities(), *refunds.activities(), *LedgerActivities(env.client, queue).all()]
@@ -95,7 +99,9 @@ async def running(
         yield
 
 
-async def _payment(env: WorkflowEnvironment, queue: str, amount: str = "100", currency: str = "EUR", wait: bool = True) -> str:
+async def _payment(
+    env: WorkflowEnvironment, queue: str, amount: str = "100", currency: str = "EUR", wait: bool = True
+) -> str:
     workflow_id = f"rtp-ORDER-{uuid.uuid4().hex[:8]}"
     request = RequestToPayRequest(amount=Decimal(amount), currency=currency, payer=PAYER, external_id="ORDER-1")
     handle = await env.client.start_workflow(
@@ -107,7 +113,12 @@ async def _payment(env: WorkflowEnvironment, queue: str, amount: str = "100", cu
 
 
 async def _refund(
-    env: WorkflowEnvironment, queue: str, original: str, amount: str, external_id: str = "REFUND-1", currency: str = "EUR"
+    env: WorkflowEnvironment,
+    queue: str,
+    original: str,
+    amount: str,
+    external_id: str = "REFUND-1",
+    currency: str = "EUR",
 ) -> WorkflowHandle[Any, PaymentState]:
     request = RefundRequest(original_key=original, amount=Decimal(amount), currency=currency, external_id=external_id)
     return await env.client.start_workflow(
@@ -125,7 +136,9 @@ async def _ledger(env: WorkflowEnvironment, original: str) -> LedgerState:
     return state
 
 
-async def _wait_status(env: WorkflowEnvironment, handle: WorkflowHandle[Any, PaymentState], status: PaymentStatus) -> PaymentState:
+async def _wait_status(
+    env: WorkflowEnvironment, handle: WorkflowHandle[Any, PaymentState], status: PaymentStatus
+) -> PaymentState:
     for _ in range(100):
         state: PaymentState = await handle.query(contract.STATUS_QUERY, result_type=PaymentState)
         if state.status is status:
@@ -166,7 +179,9 @@ async def test_failed_refund_releases_its_reservation(time_env: WorkflowEnvironm
     assert len(refunds.submitted) == 2
 
 
-async def test_unknown_refund_keeps_its_reservation_until_resolved(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_unknown_refund_keeps_its_reservation_until_resolved(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     refunds = FakeRefunds(outcomes={"REFUND-SLOW": PENDING})
     async with running(time_env, task_queue, refunds, [SUCCESS]):
         original = await _payment(time_env, task_queue, "100")
@@ -178,7 +193,9 @@ async def test_unknown_refund_keeps_its_reservation_until_resolved(time_env: Wor
         )
         await slow.execute_update(
             contract.RESOLVE_UPDATE,
-            Resolution(status=PaymentStatus.FAILED, operator="ops@example.com", reason="MoMo confirmed by phone: not paid"),
+            Resolution(
+                status=PaymentStatus.FAILED, operator="ops@example.com", reason="MoMo confirmed by phone: not paid"
+            ),
             result_type=PaymentState,
         )
         await slow.result()
@@ -189,7 +206,9 @@ async def test_unknown_refund_keeps_its_reservation_until_resolved(time_env: Wor
     assert freed.status is PaymentStatus.SUCCESSFUL
 
 
-async def test_refund_of_a_payment_that_is_not_successful_is_refused(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_refund_of_a_payment_that_is_not_successful_is_refused(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     refunds = FakeRefunds()
     async with running(time_env, task_queue, refunds, [ProviderStatus(status="FAILED", reason="APPROVAL_REJECTED")]):
         rejected = await _payment(time_env, task_queue, "100")
@@ -197,7 +216,9 @@ async def test_refund_of_a_payment_that_is_not_successful_is_refused(time_env: W
         on_missing = await (await _refund(time_env, task_queue, "rtp-NO-SUCH-ORDER", "10")).result()
     async with running(time_env, task_queue, refunds, [PENDING]):
         pending = await _payment(time_env, task_queue, "100", wait=False)
-        await _wait_status(time_env, time_env.client.get_workflow_handle(pending, result_type=PaymentState), PaymentStatus.PENDING)
+        await _wait_status(
+            time_env, time_env.client.get_workflow_handle(pending, result_type=PaymentState), PaymentStatus.PENDING
+        )
         on_pending = await (await _refund(time_env, task_queue, pending, "10")).result()
     assert (on_failed.reason, on_missing.reason, on_pending.reason) == (
         "ORIGINAL_NOT_SUCCESSFUL",
@@ -223,7 +244,9 @@ async def test_refund_in_another_currency_is_refused(time_env: WorkflowEnvironme
     assert len(refunds.submitted) == 1
 
 
-async def test_concurrent_claims_from_two_clients_never_exceed_the_amount(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_concurrent_claims_from_two_clients_never_exceed_the_amount(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     """20 refunds of 15 on a payment of 100, started at once through two client connections."""
     refunds = FakeRefunds()
     other = await type(time_env.client).connect(
@@ -236,7 +259,10 @@ async def test_concurrent_claims_from_two_clients_never_exceed_the_amount(time_e
         async def one(i: int) -> PaymentState:
             request = RefundRequest(original_key=original, amount=Decimal("15"), currency="EUR", external_id=f"R-{i}")
             handle = await clients[i % 2].start_workflow(
-                RefundWorkflow.run, RefundInput(request=request, timing=TIMING), id=f"refund-{original}-{i}", task_queue=task_queue
+                RefundWorkflow.run,
+                RefundInput(request=request, timing=TIMING),
+                id=f"refund-{original}-{i}",
+                task_queue=task_queue,
             )
             return await handle.result()
 
@@ -250,7 +276,9 @@ async def test_concurrent_claims_from_two_clients_never_exceed_the_amount(time_e
     assert ledger.refunded() == Decimal("90")
 
 
-async def test_a_claim_released_while_it_was_being_judged_holds_nothing(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_a_claim_released_while_it_was_being_judged_holds_nothing(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     """The refund gave up (its reserve timed out) and released while the ledger still read the payment."""
     original = "rtp-ORDER-SLOW-READ"
     asked, answer = asyncio.Event(), asyncio.Event()
@@ -260,16 +288,28 @@ async def test_a_claim_released_while_it_was_being_judged_holds_nothing(time_env
         asked.set()
         await answer.wait()
         return OriginalPayment(
-            workflow_id=workflow_id, found=True, workflow_type="RequestToPay", status="SUCCESSFUL",
-            amount=Decimal("100"), currency="EUR", reference_id="ref-1",
+            workflow_id=workflow_id,
+            found=True,
+            workflow_type="RequestToPay",
+            status="SUCCESSFUL",
+            amount=Decimal("100"),
+            currency="EUR",
+            reference_id="ref-1",
         )
 
     async with workers(time_env, task_queue, [RefundLedgerWorkflow], [read_original]):
         ledger = await time_env.client.start_workflow(
-            RefundLedgerWorkflow.run, LedgerInput(original_workflow_id=original), id=contract.refund_ledger_id(original), task_queue=task_queue
+            RefundLedgerWorkflow.run,
+            LedgerInput(original_workflow_id=original),
+            id=contract.refund_ledger_id(original),
+            task_queue=task_queue,
         )
-        claim = ReserveRequest(original_workflow_id=original, refund_key="refund-R-1", amount=Decimal("40"), currency="EUR")
-        reserving = asyncio.create_task(ledger.execute_update(contract.RESERVE_UPDATE, claim, result_type=ReserveVerdict))
+        claim = ReserveRequest(
+            original_workflow_id=original, refund_key="refund-R-1", amount=Decimal("40"), currency="EUR"
+        )
+        reserving = asyncio.create_task(
+            ledger.execute_update(contract.RESERVE_UPDATE, claim, result_type=ReserveVerdict)
+        )
         await asyncio.wait_for(asked.wait(), 10)
         await ledger.signal(contract.RELEASE_SIGNAL, "refund-R-1")
         answer.set()

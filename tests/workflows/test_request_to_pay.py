@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -117,7 +118,9 @@ async def test_lost_submit_response_then_409_is_accepted_once(time_env: Workflow
 
 async def test_business_rejection_fails_with_providers_reason(time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeCollection(
-        submit_error=ApplicationError("HTTP 500 INVALID_CURRENCY: Currency not supported.", type="INVALID_CURRENCY", non_retryable=True)
+        submit_error=ApplicationError(
+            "HTTP 500 INVALID_CURRENCY: Currency not supported.", type="INVALID_CURRENCY", non_retryable=True
+        )
     )
     async with _worker(time_env, task_queue, fake):
         handle = await _start(time_env, task_queue)
@@ -138,7 +141,9 @@ async def test_provider_failure_is_reported_with_its_reason(time_env: WorkflowEn
     assert (result.status, result.reason) == (PaymentStatus.FAILED, "APPROVAL_REJECTED")
 
 
-async def test_deadline_without_answer_is_unknown_then_reconciled(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_deadline_without_answer_is_unknown_then_reconciled(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     fake = FakeCollection(statuses=[PENDING])
     async with _worker(time_env, task_queue, fake):
         handle = await _start(time_env, task_queue)
@@ -182,7 +187,9 @@ async def test_unknown_payment_resolved_by_operator(time_env: WorkflowEnvironmen
     assert result.history[-1].source == "operator:alice"
 
 
-async def test_duplicate_late_and_foreign_callbacks_change_nothing(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_duplicate_late_and_foreign_callbacks_change_nothing(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     fake = FakeCollection(statuses=[SUCCESS])
     async with _worker(time_env, task_queue, fake):
         handle = await _start(time_env, task_queue)
@@ -212,7 +219,9 @@ async def test_lying_callback_is_overruled_by_get(time_env: WorkflowEnvironment,
     assert fake.get_calls == 1 and fake.poll_calls >= 1
 
 
-async def test_callback_during_polling_triggers_an_immediate_check(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_callback_during_polling_triggers_an_immediate_check(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     timing = TIMING.model_copy(update={"poll_interval_s": 120})
     fake = FakeCollection(statuses=[PENDING])
     async with _worker(time_env, task_queue, fake):
@@ -245,12 +254,12 @@ async def test_reconciliation_slows_from_seconds_to_hours_and_history_stays_smal
     # Polling starts one poll interval after submit; reconciliation within a second of the deadline.
     deadline = fake.poll_times[0] + timedelta(seconds=timing.deadline_s - timing.poll_interval_s - 2)
     # (The last poll and the first reconciliation check can meet at the deadline: skip that join.)
-    gaps = [(b - a).total_seconds() for a, b in zip(fake.poll_times, fake.poll_times[1:]) if a >= deadline]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(fake.poll_times) if a >= deadline]
     gaps = [gap for gap in gaps if gap >= 1]
     assert gaps[0] == pytest.approx(30, abs=1)  # seconds…
     assert any(60 <= gap < 3600 for gap in gaps)  # …then minutes…
     assert max(gaps) == pytest.approx(3600, abs=5)  # …then hourly, never slower
-    assert all(later >= earlier - 1 for earlier, later in zip(gaps, gaps[1:]))  # never faster again
+    assert all(later >= earlier - 1 for earlier, later in itertools.pairwise(gaps))  # never faster again
     # Retry-as-poll: over eighty checks, a fixed few dozen history events (the pattern's
     # commands and its version markers), however many checks there are.
     assert fake.poll_calls > 80 and len(events) < 60
@@ -262,7 +271,9 @@ async def test_caller_cannot_route_status_checks_around_the_rate_limit(
     time_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     """An input naming a queue no worker serves still gets its checks on the worker's status queue."""
-    fake = FakeCollection(statuses=[ProviderStatus(status="PENDING"), ProviderStatus(status="SUCCESSFUL", financial_transaction_id="7")])
+    fake = FakeCollection(
+        statuses=[ProviderStatus(status="PENDING"), ProviderStatus(status="SUCCESSFUL", financial_transaction_id="7")]
+    )
     request = RequestToPayInput.model_validate(
         {**_input(TIMING).model_dump(mode="json"), "status_task_queue": "a-queue-no-worker-serves"}
     )

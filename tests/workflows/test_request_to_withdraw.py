@@ -36,9 +36,16 @@ async def _run(env: WorkflowEnvironment, queue: str, fake: FakeOperation, inp=No
 async def test_success_submits_the_withdrawal_and_checks_on_the_status_queue(
     time_env: WorkflowEnvironment, task_queue: str
 ) -> None:
-    fake = FakeOperation(steps=contract.REQUEST_TO_WITHDRAW, statuses=[ProviderStatus(status="SUCCESSFUL", financial_transaction_id="42")])
+    fake = FakeOperation(
+        steps=contract.REQUEST_TO_WITHDRAW,
+        statuses=[ProviderStatus(status="SUCCESSFUL", financial_transaction_id="42")],
+    )
     result = await _run(time_env, task_queue, fake)
-    assert (result.operation, result.status, result.financial_transaction_id) == ("request_to_withdraw", PaymentStatus.SUCCESSFUL, "42")
+    assert (result.operation, result.status, result.financial_transaction_id) == (
+        "request_to_withdraw",
+        PaymentStatus.SUCCESSFUL,
+        "42",
+    )
     assert (result.amount, result.currency, result.external_id) == (Decimal("40"), "EUR", "CASHOUT-1")
     [submitted] = fake.submitted
     assert submitted.reference_id == result.reference_id
@@ -49,26 +56,36 @@ async def test_success_submits_the_withdrawal_and_checks_on_the_status_queue(
 @pytest.mark.parametrize(
     "reason", ["APPROVAL_REJECTED", "EXPIRED", "PAYER_NOT_FOUND", "NOT_ENOUGH_FUNDS", "COULD_NOT_PERFORM_TRANSACTION"]
 )
-async def test_momos_failure_ends_it_failed_with_that_reason(time_env: WorkflowEnvironment, task_queue: str, reason: str) -> None:
+async def test_momos_failure_ends_it_failed_with_that_reason(
+    time_env: WorkflowEnvironment, task_queue: str, reason: str
+) -> None:
     fake = FakeOperation(steps=contract.REQUEST_TO_WITHDRAW, statuses=[ProviderStatus(status="FAILED", reason=reason)])
     result = await _run(time_env, task_queue, fake)
     assert (result.status, result.reason, result.financial_transaction_id) == (PaymentStatus.FAILED, reason, None)
 
 
 @pytest.mark.parametrize("code", ["INVALID_CURRENCY", "NOT_ALLOWED", "PAYER_NOT_FOUND", "BAD_REQUEST"])
-async def test_refusal_at_submit_is_final_and_checks_nothing(time_env: WorkflowEnvironment, task_queue: str, code: str) -> None:
+async def test_refusal_at_submit_is_final_and_checks_nothing(
+    time_env: WorkflowEnvironment, task_queue: str, code: str
+) -> None:
     fake = FakeOperation(
-        steps=contract.REQUEST_TO_WITHDRAW, submit_error=ApplicationError(f"HTTP 400 {code}", type=code, non_retryable=True)
+        steps=contract.REQUEST_TO_WITHDRAW,
+        submit_error=ApplicationError(f"HTTP 400 {code}", type=code, non_retryable=True),
     )
     result = await _run(time_env, task_queue, fake)
     assert (result.status, result.reason) == (PaymentStatus.FAILED, code)
     assert len(fake.submitted) == 1 and fake.get_calls == fake.poll_calls == 0
 
 
-async def test_bad_input_fails_at_admission_before_anything_is_sent(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_bad_input_fails_at_admission_before_anything_is_sent(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     fake = FakeOperation(steps=contract.REQUEST_TO_WITHDRAW)
     request = RequestToWithdrawRequest(
-        amount=Decimal("-5"), currency="EUR", payer={"party_id_type": "MSISDN", "party_id": "46733123454"}, external_id="X-1"
+        amount=Decimal("-5"),
+        currency="EUR",
+        payer={"party_id_type": "MSISDN", "party_id": "46733123454"},
+        external_id="X-1",
     )
     with pytest.raises(WorkflowFailureError) as info:
         await _run(time_env, task_queue, fake, RequestToWithdrawInput(request=request, timing=TIMING))

@@ -16,8 +16,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from momoflow import contract
 from activities.errors import still_pending
+from momoflow import contract
 from momoflow.contract import ProviderStatus, StatusCheck
 from momoflow.models import PaymentState, PaymentStatus, PaymentTiming
 from momoflow.operations import RequestToPayInput, RequestToPayRequest
@@ -111,7 +111,9 @@ async def _run(env: WorkflowEnvironment, queue: str, momo: OutageMomo, timing: P
         return await handle.result()
 
 
-async def test_outage_longer_than_submit_budget_is_resent_and_succeeds(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_outage_longer_than_submit_budget_is_resent_and_succeeds(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     momo = OutageMomo(outage_s=25)
     result = await _run(time_env, task_queue, momo)
 
@@ -159,7 +161,9 @@ async def test_momo_unreachable_for_the_final_check_stays_unknown_then_not_submi
     assert momo.accepted == 0
 
 
-async def test_status_get_that_knows_the_request_acknowledges_it(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_status_get_that_knows_the_request_acknowledges_it(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     # The first POST went through but its answer was lost, and every retry failed until the
     # budget ran out: the GET knows the reference id, so no resend and PENDING at once.
     momo = OutageMomo(outage_s=10_000)

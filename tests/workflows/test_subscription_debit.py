@@ -7,7 +7,6 @@ itself is tested against the real dev server (tests/integration).
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -178,7 +177,9 @@ async def test_catch_up_after_an_outage_does_not_debit_twice(time_env: WorkflowE
     assert sorted(momo.external_ids) == sorted(set(momo.external_ids))
 
 
-async def test_a_cancelled_mandate_stops_the_subscription_with_its_reason(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_a_cancelled_mandate_stops_the_subscription_with_its_reason(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     momo = FakeMomo()
     runner = Runner(time_env, task_queue, momo)
     async with runner.workers():
@@ -216,7 +217,9 @@ async def test_a_failed_debit_is_retried_a_day_later_and_the_next_period_goes_on
     key = f"rtp-sub-{runner.subscription_id}-20300101T000000Z"
     assert failed.debits == [key, f"{key}-retry1"]
     assert third.status == "SUCCESSFUL" and len(third.debits) == 2
-    first_posts = [t for t, post in zip(momo.submit_times, momo.posts) if "-20300101T" in post.request.external_id]
+    first_posts = [
+        t for t, post in zip(momo.submit_times, momo.posts, strict=True) if "-20300101T" in post.request.external_id
+    ]
     assert len(first_posts) == 2 and first_posts[1] - first_posts[0] >= DAY
     assert len(momo.posts) == 5  # 2 + 1 + 2: one POST per attempt, never more
 
@@ -233,10 +236,14 @@ async def test_a_debit_that_never_settles_is_not_debited_again(time_env: Workflo
     assert len(momo.posts) == 1
 
 
-async def test_a_debit_still_reconciling_after_eight_days_is_waited_for(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_a_debit_still_reconciling_after_eight_days_is_waited_for(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     # The Request to Pay reconciles for 10 days (up to 30 are allowed): the period waits for it
     # rather than calling it FAILED after 8 days and debiting again.
-    timing = TIMING.model_copy(update={"reconcile_max_interval_s": DAY.total_seconds(), "reconcile_max_age_s": 10 * DAY.total_seconds()})
+    timing = TIMING.model_copy(
+        update={"reconcile_max_interval_s": DAY.total_seconds(), "reconcile_max_age_s": 10 * DAY.total_seconds()}
+    )
     momo = FakeMomo(outcome=lambda external_id, nth: "PENDING")
     runner = Runner(time_env, task_queue, momo)
     async with runner.workers():
@@ -267,7 +274,9 @@ async def test_a_debit_an_operator_failed_is_not_debited_again(
         resolution = Resolution(status=PaymentStatus.FAILED, operator="alice", reason="support: never debited")
         resolved = await debit.execute_update(RequestToPayWorkflow.resolve, resolution)
         if momo_later is not None:
-            momo.status_by_ref[resolved.reference_id] = ProviderStatus(status=momo_later, financial_transaction_id="ftx-late")
+            momo.status_by_ref[resolved.reference_id] = ProviderStatus(
+                status=momo_later, financial_transaction_id="ftx-late"
+            )
         period = await handle.result()
     assert period.status == "NEEDS_REVIEW" and len(period.debits) == 1
     assert period.last_state is not None
@@ -282,7 +291,7 @@ async def test_a_run_outside_a_schedule_needs_its_time(time_env: WorkflowEnviron
         handle = await runner.start(START, scheduled_at=None)
         try:
             await handle.result()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             assert "scheduled_at" in str(exc.__cause__ or exc)
         else:
             raise AssertionError("a debit without a scheduled time must fail")
@@ -295,4 +304,6 @@ def test_monthly_periods_round_down_to_the_day() -> None:
     assert cadence.period_start(datetime(2030, 3, 20, tzinfo=UTC)) == datetime(2030, 3, 5, 6, tzinfo=UTC)
     assert cadence.period_start(datetime(2030, 1, 4, tzinfo=UTC)) == datetime(2029, 12, 5, 6, tzinfo=UTC)
     every = Cadence(every_s=10, offset_s=3)
-    assert every.period_start(datetime(2030, 1, 1, 0, 0, 2, tzinfo=UTC)) == datetime(2029, 12, 31, 23, 59, 53, tzinfo=UTC)
+    assert every.period_start(datetime(2030, 1, 1, 0, 0, 2, tzinfo=UTC)) == datetime(
+        2029, 12, 31, 23, 59, 53, tzinfo=UTC
+    )

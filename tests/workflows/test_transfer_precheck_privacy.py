@@ -19,13 +19,19 @@ PHONE = PAYER["party_id"]
 
 async def test_precheck_failure_message_holds_no_number(time_env: WorkflowEnvironment, task_queue: str) -> None:
     leaky = ApplicationError(
-        f"HTTP 403 NOT_ALLOWED: holder {PHONE} may not receive", {"party": PHONE}, type="NOT_ALLOWED", non_retryable=True
+        f"HTTP 403 NOT_ALLOWED: holder {PHONE} may not receive",
+        {"party": PHONE},
+        type="NOT_ALLOWED",
+        non_retryable=True,
     )
     fake = FakeOperation(steps=contract.TRANSFER, statuses=[SUCCESS])
     extra, _ = account_fakes("disbursement", leaky)
     async with workers(time_env, task_queue, [TransferWorkflow], [*fake.activities(), *extra]):
         handle = await time_env.client.start_workflow(
-            TransferWorkflow.run, transfer_input(TIMING, check_payee=True), id=f"t-{uuid.uuid4()}", task_queue=task_queue
+            TransferWorkflow.run,
+            transfer_input(TIMING, check_payee=True),
+            id=f"t-{uuid.uuid4()}",
+            task_queue=task_queue,
         )
         result: PaymentState = await handle.result()
     assert (result.status, result.reason) == (PaymentStatus.FAILED, "PRECHECK_NOT_ALLOWED")

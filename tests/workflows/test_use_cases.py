@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from momoflow import contract
 from momoflow.contract import (
+    PROVIDER_CALLBACK_SIGNAL,
     AccountBalance,
     AccountHolder,
     AccountHolderCheck,
@@ -25,7 +26,6 @@ from momoflow.contract import (
     PreApprovalListing,
     ProviderStatus,
 )
-from momoflow.contract import PROVIDER_CALLBACK_SIGNAL
 from momoflow.models import PaymentState, PaymentStatus, ProviderCallback
 from momoflow.operations import AccountHolderQuery, BalanceQuery, CancelPreApprovalRequest, PreApprovalListQuery
 from tests.workflows.cases import TIMING, invoice_input, pre_approval_input, transfer_input
@@ -41,7 +41,9 @@ PENDING = ProviderStatus(status="PENDING")
 SUCCESS = ProviderStatus(status="SUCCESSFUL", financial_transaction_id="1")
 
 
-def account_fakes(product: str, holder: AccountHolder | ApplicationError, balance: str = "1000") -> tuple[list[Any], list[Any]]:
+def account_fakes(
+    product: str, holder: AccountHolder | ApplicationError, balance: str = "1000"
+) -> tuple[list[Any], list[Any]]:
     seen: list[Any] = []
 
     @activity.defn(name=contract.account_holder(product))
@@ -218,13 +220,18 @@ async def test_validate_account_holder(time_env: WorkflowEnvironment, task_queue
     extra, seen = account_fakes("collection", AccountHolder(found=True, active=False))
     async with workers(time_env, task_queue, [ValidateAccountHolderWorkflow], extra):
         result = await time_env.client.execute_workflow(
-            ValidateAccountHolderWorkflow.run, AccountHolderQuery(party=PARTY), id=f"a-{uuid.uuid4()}", task_queue=task_queue
+            ValidateAccountHolderWorkflow.run,
+            AccountHolderQuery(party=PARTY),
+            id=f"a-{uuid.uuid4()}",
+            task_queue=task_queue,
         )
     assert result == AccountHolder(found=True, active=False)
     assert seen[0].party.party_id == "46733123451"
 
 
-async def test_business_refusal_fails_sync_workflow_with_momo_code(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_business_refusal_fails_sync_workflow_with_momo_code(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     refusal = ApplicationError("HTTP 500 NOT_ALLOWED: Authorization failed", type="NOT_ALLOWED", non_retryable=True)
     extra, _ = account_fakes("disbursement", refusal)
     async with workers(time_env, task_queue, [ValidateAccountHolderWorkflow], extra):
@@ -265,9 +272,14 @@ async def test_list_and_cancel_pre_approvals(time_env: WorkflowEnvironment, task
         return True
 
     ref = str(uuid.uuid4())
-    async with workers(time_env, task_queue, [ListPreApprovalsWorkflow, CancelPreApprovalWorkflow], [list_them, cancel]):
+    async with workers(
+        time_env, task_queue, [ListPreApprovalsWorkflow, CancelPreApprovalWorkflow], [list_them, cancel]
+    ):
         listed = await time_env.client.execute_workflow(
-            ListPreApprovalsWorkflow.run, PreApprovalListQuery(party=PARTY), id=f"l-{uuid.uuid4()}", task_queue=task_queue
+            ListPreApprovalsWorkflow.run,
+            PreApprovalListQuery(party=PARTY),
+            id=f"l-{uuid.uuid4()}",
+            task_queue=task_queue,
         )
         done = await time_env.client.execute_workflow(
             CancelPreApprovalWorkflow.run,

@@ -54,7 +54,10 @@ async def test_a_lookup_is_marked_as_such(time_env: WorkflowEnvironment, task_qu
 
     async with workers(time_env, task_queue, [GetBalanceWorkflow], [get_balance]):
         handle = await time_env.client.start_workflow(
-            GetBalanceWorkflow.run, BalanceQuery(product="collection"), id=f"balance-{uuid.uuid4()}", task_queue=task_queue
+            GetBalanceWorkflow.run,
+            BalanceQuery(product="collection"),
+            id=f"balance-{uuid.uuid4()}",
+            task_queue=task_queue,
         )
         await handle.result()
         details = await _details(handle)  # answered by a worker

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
-from temporalio.service import RPCError
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from momoflow import contract
 from momoflow import search_attributes as sa
-from momoflow.contract import ProviderStatus, WebhookDeliveries, WebhookDispatch, WebhookEvent, WebhookEventData, WebhookRetry
+from momoflow.contract import (
+    ProviderStatus,
+    WebhookDeliveries,
+    WebhookDispatch,
+    WebhookRetry,
+)
 from momoflow.models import PaymentState, PaymentStatus, PaymentTiming, Resolution
 from momoflow.operations import RequestToPayInput, RequestToPayRequest
-from momoflow.settings import WebhookSettings
 from tests.workflows.fakes import FakeOperation, workers
 from tests.workflows.webhook_support import SETTINGS, ScriptedReceiver, webhook_workers
 from workflows.request_to_pay import RequestToPayWorkflow
@@ -41,10 +46,16 @@ PAYER = "46733123454"
 
 async def _start(env: WorkflowEnvironment, queue: str) -> WorkflowHandle:
     request = RequestToPayRequest(
-        amount=Decimal("500.00"), currency="EUR", payer={"party_id_type": "MSISDN", "party_id": PAYER}, external_id="ORDER-1"
+        amount=Decimal("500.00"),
+        currency="EUR",
+        payer={"party_id_type": "MSISDN", "party_id": PAYER},
+        external_id="ORDER-1",
     )
     return await env.client.start_workflow(
-        RequestToPayWorkflow.run, RequestToPayInput(request=request, timing=TIMING), id=f"rtp-{uuid.uuid4()}", task_queue=queue
+        RequestToPayWorkflow.run,
+        RequestToPayInput(request=request, timing=TIMING),
+        id=f"rtp-{uuid.uuid4()}",
+        task_queue=queue,
     )
 
 
@@ -62,9 +73,13 @@ async def _deliveries(env: WorkflowEnvironment, payment: WorkflowHandle, step_s:
     raise AssertionError("the delivery workflow never completed")
 
 
-async def test_success_is_one_event_with_the_outcome_and_no_phone_number(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_success_is_one_event_with_the_outcome_and_no_phone_number(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     receiver = ScriptedReceiver()
-    async with webhook_workers(time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver):
+    async with webhook_workers(
+        time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver
+    ):
         payment = await _start(time_env, task_queue)
         state: PaymentState = await payment.result()
         done = await _deliveries(time_env, payment)
@@ -74,7 +89,12 @@ async def test_success_is_one_event_with_the_outcome_and_no_phone_number(time_en
     assert event.id == event_id(payment.id, run_id, 0, "payment.succeeded")
     assert (event.type, event.workflow_id, event.use_case) == ("payment.succeeded", payment.id, "request_to_pay")
     data = event.data
-    assert (data.status, data.amount, data.currency, data.reference_id) == ("SUCCESSFUL", Decimal("500.00"), "EUR", state.reference_id)
+    assert (data.status, data.amount, data.currency, data.reference_id) == (
+        "SUCCESSFUL",
+        Decimal("500.00"),
+        "EUR",
+        state.reference_id,
+    )
     assert (data.financial_transaction_id, data.external_id, data.party) == ("FT-1", "ORDER-1", None)
     assert PAYER not in event.model_dump_json()
     assert event.created == state.history[-1].at  # the workflow time of the status change
@@ -97,11 +117,15 @@ async def test_failure_is_a_failed_event_with_the_reason_and_the_party_when_conf
     assert event.data.party is not None and event.data.party.party_id == PAYER
 
 
-async def test_unknown_then_resolution_are_two_events_delivered_in_order(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_unknown_then_resolution_are_two_events_delivered_in_order(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     # Each event fails five times (10+20+40+80+160 s of backoff): the resolution is queued while
     # the unknown event is still being retried, and must wait for it.
     receiver = ScriptedReceiver(failures=5)
-    async with webhook_workers(time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[PENDING]).activities(), receiver):
+    async with webhook_workers(
+        time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[PENDING]).activities(), receiver
+    ):
         payment = await _start(time_env, task_queue)
         for _ in range(100):  # skip time only once the workflow runs (its deadline counts from then)
             if (await payment.query(RequestToPayWorkflow.status)).status is PaymentStatus.PENDING:
@@ -113,7 +137,8 @@ async def test_unknown_then_resolution_are_two_events_delivered_in_order(time_en
                 break
             await asyncio.sleep(0.05)
         await payment.execute_update(
-            contract.RESOLVE_UPDATE, Resolution(status=PaymentStatus.SUCCESSFUL, operator="ops", reason="bank statement")
+            contract.RESOLVE_UPDATE,
+            Resolution(status=PaymentStatus.SUCCESSFUL, operator="ops", reason="bank statement"),
         )
         await payment.result()
         done = await _deliveries(time_env, payment)
@@ -129,7 +154,9 @@ async def test_unknown_then_resolution_are_two_events_delivered_in_order(time_en
     assert first_resolved >= last_unknown
 
 
-async def test_momo_contradicting_a_resolution_is_a_discrepancy_event(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_momo_contradicting_a_resolution_is_a_discrepancy_event(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     # The operator says FAILED; the customer approves after all and MoMo moves the money. A merchant
     # that acted on payment.resolved must hear of it.
     fake = FakeOperation(statuses=[PENDING])
@@ -146,29 +173,43 @@ async def test_momo_contradicting_a_resolution_is_a_discrepancy_event(time_env: 
                 break
             await asyncio.sleep(0.05)
         await payment.execute_update(
-            contract.RESOLVE_UPDATE, Resolution(status=PaymentStatus.FAILED, operator="ops", reason="support: never debited")
+            contract.RESOLVE_UPDATE,
+            Resolution(status=PaymentStatus.FAILED, operator="ops", reason="support: never debited"),
         )
         fake.statuses.append(SUCCESS)
         state: PaymentState = await payment.result()
         done = await _deliveries(time_env, payment)
     run_id = (await payment.describe()).run_id
     # The discrepancy comes long after the first two were delivered: a later run of the delivery workflow.
-    assert [post.event.type for post in receiver.delivered] == ["payment.unknown", "payment.resolved", "payment.discrepancy"]
+    assert [post.event.type for post in receiver.delivered] == [
+        "payment.unknown",
+        "payment.resolved",
+        "payment.discrepancy",
+    ]
     event = receiver.delivered[-1].event
-    assert [d.event.id for d in done.dispatches][-1] == event.id == event_id(payment.id, run_id, 2, "payment.discrepancy")
+    assert (
+        [d.event.id for d in done.dispatches][-1] == event.id == event_id(payment.id, run_id, 2, "payment.discrepancy")
+    )
     assert (event.data.status, event.data.resolved_by) == ("FAILED", "ops")  # the operator's decision stands
     assert event.data.discrepancy is not None and state.discrepancy is not None
-    assert (event.data.discrepancy.status, event.data.discrepancy.financial_transaction_id) == (PaymentStatus.SUCCESSFUL, "FT-1")
+    assert (event.data.discrepancy.status, event.data.discrepancy.financial_transaction_id) == (
+        PaymentStatus.SUCCESSFUL,
+        "FT-1",
+    )
 
 
-async def test_failed_attempts_are_retried_with_exponential_backoff(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_failed_attempts_are_retried_with_exponential_backoff(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     receiver = ScriptedReceiver(failures=4)
-    async with webhook_workers(time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver):
+    async with webhook_workers(
+        time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver
+    ):
         payment = await _start(time_env, task_queue)
         await payment.result()
         done = await _deliveries(time_env, payment)
     times = [when for _, _, _, when in receiver.attempts]
-    gaps = [round((b - a).total_seconds()) for a, b in zip(times, times[1:])]
+    gaps = [round((b - a).total_seconds()) for a, b in itertools.pairwise(times)]
     # The test server stamps each attempt with the time its predecessor failed, so the gaps lag one
     # attempt behind the backoff: 10 s (WEBHOOK_RETRY_INITIAL_S), then doubling.
     assert gaps[1:] == [10, 20, 40]
@@ -181,7 +222,9 @@ async def test_an_endpoint_that_never_answers_is_given_up_only_after_the_configu
 ) -> None:
     settings = SETTINGS.model_copy(update={"retry_max_interval_s": 3600})
     receiver = ScriptedReceiver(always=503)
-    async with webhook_workers(time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver, settings):
+    async with webhook_workers(
+        time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver, settings
+    ):
         payment = await _start(time_env, task_queue)
         await payment.result()
         done = await _deliveries(time_env, payment, step_s=3600)
@@ -200,7 +243,9 @@ async def test_an_endpoint_that_never_answers_is_given_up_only_after_the_configu
 
 async def test_gone_stops_at_once(time_env: WorkflowEnvironment, task_queue: str) -> None:
     receiver = ScriptedReceiver(always=410)
-    async with webhook_workers(time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver):
+    async with webhook_workers(
+        time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver
+    ):
         payment = await _start(time_env, task_queue)
         await payment.result()
         done = await _deliveries(time_env, payment)
@@ -211,23 +256,36 @@ async def test_a_replayed_payment_makes_the_same_event_and_a_repeated_enqueue_is
     time_env: WorkflowEnvironment, task_queue: str
 ) -> None:
     receiver = ScriptedReceiver()
-    async with webhook_workers(time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver):
+    async with webhook_workers(
+        time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities(), receiver
+    ):
         payment = await _start(time_env, task_queue)
         await payment.result()
         first = await _deliveries(time_env, payment)
         history = await payment.fetch_history()
         # Replaying the payment's history issues the same commands: the event (and its id) are the same.
-        await Replayer(workflows=[RequestToPayWorkflow], data_converter=pydantic_data_converter).replay_workflow(history)
+        await Replayer(workflows=[RequestToPayWorkflow], data_converter=pydantic_data_converter).replay_workflow(
+            history
+        )
         assert any(
-            e.marker_recorded_event_attributes.marker_name == "core_patch" for e in history.events if e.HasField("marker_recorded_event_attributes")
+            e.marker_recorded_event_attributes.marker_name == "core_patch"
+            for e in history.events
+            if e.HasField("marker_recorded_event_attributes")
         )
         # A delivery workflow told twice about one event (an enqueue retried) sends it once.
         event = first.dispatches[0].event
-        dispatch = WebhookDispatch(event=event, endpoints=["https://merchant.test/hooks"], retry=WebhookRetry(
-            initial_interval_s=1, max_interval_s=1, give_up_after_s=60, timeout_s=1))
+        dispatch = WebhookDispatch(
+            event=event,
+            endpoints=["https://merchant.test/hooks"],
+            retry=WebhookRetry(initial_interval_s=1, max_interval_s=1, give_up_after_s=60, timeout_s=1),
+        )
         other = f"webhook-test-{uuid.uuid4()}"
         handle = await time_env.client.start_workflow(
-            WebhookDeliveryWorkflow.run, id=other, task_queue=task_queue, start_signal=contract.WEBHOOK_EVENT_SIGNAL, start_signal_args=[dispatch]
+            WebhookDeliveryWorkflow.run,
+            id=other,
+            task_queue=task_queue,
+            start_signal=contract.WEBHOOK_EVENT_SIGNAL,
+            start_signal_args=[dispatch],
         )
         await handle.signal(contract.WEBHOOK_EVENT_SIGNAL, dispatch)
         again = await handle.result()
@@ -235,12 +293,16 @@ async def test_a_replayed_payment_makes_the_same_event_and_a_repeated_enqueue_is
     assert [p.event.id for p in receiver.delivered] == [event.id, event.id]  # once per workflow
 
 
-async def test_without_webhooks_the_payment_history_is_unchanged(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_without_webhooks_the_payment_history_is_unchanged(
+    time_env: WorkflowEnvironment, task_queue: str
+) -> None:
     async with workers(time_env, task_queue, [RequestToPayWorkflow], FakeOperation(statuses=[SUCCESS]).activities()):
         payment = await _start(time_env, task_queue)
         await payment.result()
         history = await payment.fetch_history()
-    markers = [e.marker_recorded_event_attributes for e in history.events if e.HasField("marker_recorded_event_attributes")]
+    markers = [
+        e.marker_recorded_event_attributes for e in history.events if e.HasField("marker_recorded_event_attributes")
+    ]
     assert WEBHOOK_EVENTS.encode() not in b"".join(m.SerializeToString() for m in markers)
     scheduled = [e.activity_task_scheduled_event_attributes.activity_type.name for e in history.events]
     assert contract.WEBHOOK_ENQUEUE not in scheduled

@@ -67,7 +67,12 @@ async def webhook_workers(
     """As ``fakes.workers`` with webhooks configured: real admission and enqueue, scripted POSTs."""
     async with contextlib.AsyncExitStack() as stack, httpx.AsyncClient() as http:
         enqueue, deliver = webhook_activities(settings, http)
-        main = [admission_activity(PaymentDefaults(), settings), enqueue, receiver.activity() if receiver else deliver, *activities]
+        main = [
+            admission_activity(PaymentDefaults(), settings),
+            enqueue,
+            receiver.activity() if receiver else deliver,
+            *activities,
+        ]
         await stack.enter_async_context(
             Worker(env.client, task_queue=queue, workflows=[*workflows, WebhookDeliveryWorkflow], activities=main)
         )
