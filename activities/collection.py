@@ -6,7 +6,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import to_application_error
-from activities.operations import report_status, require_final, submit_once
+from activities.operations import calling_workflow_id, report_status, require_final, submit_once
 from momo.client import CollectionClient
 from momo.errors import MomoBusinessError, MomoError, MomoNotFoundError
 from momo.models import CreateInvoice, InvoiceResult, PreApproval, PreApprovalResult, RequestToPay, RequestToPayResult
@@ -71,7 +71,7 @@ class CollectionActivities:
         self._callback_base_url = callback_base_url
 
     def _callback_url(self, reference_id: str) -> str:
-        return self._signer.url(self._callback_base_url, activity.info().workflow_id, reference_id)
+        return self._signer.url(self._callback_base_url, calling_workflow_id(), reference_id)
 
     # -- Request to Pay -----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.collection import wire_party
-from activities.operations import report_status, require_final, submit_once
+from activities.operations import calling_workflow_id, report_status, require_final, submit_once
 from momo.client import DisbursementClient
 from momo.models import Transfer, TransferResult
 from momoflow import contract
@@ -38,7 +38,7 @@ class DisbursementActivities:
             payer_message=request.payer_message,
             payee_note=request.payee_note,
         )
-        url = self._signer.url(self._callback_base_url, activity.info().workflow_id, submit.reference_id)
+        url = self._signer.url(self._callback_base_url, calling_workflow_id(), submit.reference_id)
         return await submit_once(
             "transfer", submit.reference_id, lambda: self._client.transfer(submit.reference_id, body, url)
         )

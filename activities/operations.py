@@ -25,6 +25,21 @@ R = TypeVar("R")
 SUBMIT_CUT_OFF = "SUBMIT_CUT_OFF"
 
 
+def calling_workflow_id() -> str:
+    """The id of the workflow that scheduled this activity: callback URLs are signed for it.
+
+    Temporal leaves it empty only for an activity started on its own, which these never are.
+    """
+    workflow_id = activity.info().workflow_id
+    if workflow_id is None:
+        raise ApplicationError(
+            "activity.info().workflow_id is missing: a callback URL needs the workflow that scheduled the activity",
+            type="NO_WORKFLOW",
+            non_retryable=True,
+        )
+    return workflow_id
+
+
 async def submit_once(operation: str, reference_id: str, send: Callable[[], Awaitable[None]]) -> bool:
     """True if this call created the operation at MoMo, False if MoMo had it already.
 

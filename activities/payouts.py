@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.collection import wire_party
-from activities.operations import report_status, require_final, submit_once
+from activities.operations import calling_workflow_id, report_status, require_final, submit_once
 from momo.client import DisbursementClient, RemittanceClient
 from momo.models import Transfer, TransferResult
 from momoflow import contract
@@ -48,7 +48,7 @@ class DepositActivities:
     @activity.defn(name=contract.DEPOSIT.submit)
     async def submit_deposit(self, submit: SubmitDeposit) -> bool:
         body = _body(submit.request)
-        url = self._signer.url(self._callback_base_url, activity.info().workflow_id, submit.reference_id)
+        url = self._signer.url(self._callback_base_url, calling_workflow_id(), submit.reference_id)
         return await submit_once(
             "deposit",
             submit.reference_id,
@@ -83,7 +83,7 @@ class RemittanceActivities:
     @activity.defn(name=contract.REMITTANCE_TRANSFER.submit)
     async def submit_transfer(self, submit: SubmitRemittanceTransfer) -> bool:
         body = _body(submit.request)
-        url = self._signer.url(self._callback_base_url, activity.info().workflow_id, submit.reference_id)
+        url = self._signer.url(self._callback_base_url, calling_workflow_id(), submit.reference_id)
         return await submit_once(
             "remittance_transfer", submit.reference_id, lambda: self._client.transfer(submit.reference_id, body, url)
         )

@@ -17,7 +17,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.operations import report_status, require_final, submit_once
+from activities.operations import calling_workflow_id, report_status, require_final, submit_once
 from momo.client import REFUND_VERSIONS, DisbursementClient
 from momo.models import Refund, RefundResult
 from momoflow import contract
@@ -63,7 +63,7 @@ class RefundActivities:
             payee_note=request.payee_note,
             reference_id_to_refund=submit.reference_id_to_refund,
         )
-        url = self._signer.url(self._callback_base_url, activity.info().workflow_id, submit.reference_id)
+        url = self._signer.url(self._callback_base_url, calling_workflow_id(), submit.reference_id)
         return await submit_once(
             "refund",
             submit.reference_id,
@@ -103,7 +103,8 @@ class LedgerActivities:
         A retry after a lost answer is harmless: the ledger knows the refund key.
         """
         ledger_id = contract.refund_ledger_id(claim.original_workflow_id)
-        start = WithStartWorkflowOperation(
+        # Started by name, so the SDK cannot infer the types: the ledger workflow returns nothing.
+        start: WithStartWorkflowOperation[Any, None] = WithStartWorkflowOperation(
             WorkflowType.REFUND_LEDGER,
             LedgerInput(original_workflow_id=claim.original_workflow_id),
             id=ledger_id,
@@ -111,7 +112,7 @@ class LedgerActivities:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
         try:
-            verdict = await self._client.execute_update_with_start_workflow(
+            verdict: ReserveVerdict = await self._client.execute_update_with_start_workflow(
                 contract.RESERVE_UPDATE, claim, start_workflow_operation=start, result_type=ReserveVerdict
             )
         except WorkflowUpdateFailedError as exc:

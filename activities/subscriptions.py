@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -61,7 +61,9 @@ class SubscriptionActivities:
     @activity.defn(name=contract.SUBSCRIPTION_AWAIT_DEBIT)
     async def await_debit(self, workflow_id: str) -> PaymentState:
         """The Request to Pay's final state; retryably 'still pending' while it runs."""
-        handle = self._client.get_workflow_handle(workflow_id, result_type=PaymentState)
+        handle: WorkflowHandle[Any, PaymentState] = self._client.get_workflow_handle(
+            workflow_id, result_type=PaymentState
+        )
         description = await handle.describe()
         status = description.status
         if status is WorkflowExecutionStatus.RUNNING:

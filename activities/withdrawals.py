@@ -12,7 +12,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.collection import _transaction_status, wire_party
-from activities.operations import report_status, require_final, submit_once
+from activities.operations import calling_workflow_id, report_status, require_final, submit_once
 from momo.client import CollectionClient, WithdrawVersion
 from momo.models import RequestToPay
 from momoflow import contract
@@ -48,7 +48,7 @@ class WithdrawActivities:
             payer_message=request.payer_message,
             payee_note=request.payee_note,
         )
-        url = self._signer.url(self._callback_base_url, activity.info().workflow_id, submit.reference_id)
+        url = self._signer.url(self._callback_base_url, calling_workflow_id(), submit.reference_id)
         return await submit_once(
             "request_to_withdraw",
             submit.reference_id,

@@ -13,12 +13,12 @@ import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
 from opentelemetry import trace
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from momo import metrics
 from momo.errors import (
@@ -425,7 +425,10 @@ def _failed(span: trace.Span, outcome: str) -> None:
     span.set_attribute("error.type", outcome)
 
 
-def _parse(model: type[Any], response: httpx.Response) -> Any:
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _parse(model: type[_Model], response: httpx.Response) -> _Model:
     try:
         return model.model_validate_json(response.content)
     except ValueError as exc:

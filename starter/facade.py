@@ -254,7 +254,10 @@ class PaymentHandle:
         try:
             # The resolved state at once: the workflow stays open and keeps checking MoMo,
             # so its result (with any discrepancy) comes later.
-            return await self._handle.execute_update(RESOLVE_UPDATE, resolution, result_type=PaymentState)
+            resolved: PaymentState = await self._handle.execute_update(
+                RESOLVE_UPDATE, resolution, result_type=PaymentState
+            )
+            return resolved
         except WorkflowUpdateFailedError as exc:
             raise StartError(str(exc.cause or exc)) from None
 
@@ -279,7 +282,10 @@ class InvoiceHandle(PaymentHandle):
         own time ran out (repeat it).
         """
         try:
-            return await self._handle.execute_update(CANCEL_UPDATE, id=self.cancel_update_id, result_type=PaymentState)
+            cancelled: PaymentState = await self._handle.execute_update(
+                CANCEL_UPDATE, id=self.cancel_update_id, result_type=PaymentState
+            )
+            return cancelled
         except WorkflowUpdateFailedError as exc:
             raise StartError(str(exc.cause or exc)) from None
         except RPCError as exc:
@@ -509,7 +515,10 @@ class Momoflow:
             raise StartError(str(exc)) from None
         handle = self.client.get_workflow_handle(refund_ledger_id(original_key))
         try:
-            return await handle.query(LEDGER_QUERY, result_type=LedgerState, rpc_timeout=timedelta(seconds=10))
+            ledger: LedgerState = await handle.query(
+                LEDGER_QUERY, result_type=LedgerState, rpc_timeout=timedelta(seconds=10)
+            )
+            return ledger
         except RPCError as exc:
             if exc.status is RPCStatusCode.NOT_FOUND:
                 return LedgerState()
@@ -521,20 +530,26 @@ class Momoflow:
         self, party: Party | dict[str, Any], *, product: Product | str = Product.COLLECTION, basic_info: bool = False
     ) -> AccountHolder:
         """Whether the party is a MoMo customer who can receive money (names if ``basic_info``)."""
-        return await self._lookup(
+        holder: AccountHolder = await self._lookup(
             use_cases.VALIDATE_ACCOUNT_HOLDER, {"party": party, "product": product, "basic_info": basic_info}
         )
+        return holder
 
     async def get_balance(
         self, *, product: Product | str = Product.COLLECTION, currency: str | None = None
     ) -> AccountBalance:
-        return await self._lookup(use_cases.GET_BALANCE, {"product": product, "currency": currency}, product_in_id=True)
+        balance: AccountBalance = await self._lookup(
+            use_cases.GET_BALANCE, {"product": product, "currency": currency}, product_in_id=True
+        )
+        return balance
 
     async def list_pre_approvals(self, party: Party | dict[str, Any]) -> list[PreApprovalEntry]:
-        return await self._lookup(use_cases.LIST_PRE_APPROVALS, {"party": party})
+        entries: list[PreApprovalEntry] = await self._lookup(use_cases.LIST_PRE_APPROVALS, {"party": party})
+        return entries
 
     async def cancel_pre_approval(self, pre_approval_id: str) -> bool:
-        return await self._lookup(use_cases.CANCEL_PRE_APPROVAL, {"pre_approval_id": pre_approval_id})
+        cancelled: bool = await self._lookup(use_cases.CANCEL_PRE_APPROVAL, {"pre_approval_id": pre_approval_id})
+        return cancelled
 
     # -- subscriptions (recurring debits on a pre-approval; see starter/subscriptions.py) ----
 
