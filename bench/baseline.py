@@ -45,13 +45,14 @@ class BaselineWorkflow:
         # The same construct as the payment's callback wait: a timer is started only if the
         # signal has not arrived yet, so both kinds adapt the same way to the signal's timing.
         await workflow.wait_condition(lambda: self._signals > 0, timeout=timedelta(seconds=inp.signal_timeout_s))
-        return await workflow.execute_activity(
+        status: str = await workflow.execute_activity(
             STATUS_ACTIVITY,
             inp.key,
             result_type=str,
             start_to_close_timeout=ONE_CALL,
             task_queue=inp.status_task_queue,
         )
+        return status
 
 
 @activity.defn(name=SUBMIT_ACTIVITY)

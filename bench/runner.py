@@ -485,11 +485,11 @@ class Bench:
         c = self.config
         began = time.perf_counter()
         if c.backlog > 0:
-            result = await run_backlog(self)
-            result["duration_s"] = round(time.perf_counter() - began, 1)
-            result["machine"] = machine()
-            result["errors"] = len(result["backlog_errors"])
-            return result
+            backlog = await run_backlog(self)
+            backlog["duration_s"] = round(time.perf_counter() - began, 1)
+            backlog["machine"] = machine()
+            backlog["errors"] = len(backlog["backlog_errors"])
+            return backlog
         full, baseline = await self.rounds()
         assert self.stack.worker is not None and self.baseline_worker is not None
         worker_mem = memory(self.stack.worker.pid)

@@ -47,10 +47,9 @@ def _config(args: argparse.Namespace) -> StackConfig:
     if args.manual:
         sandbox_env["SANDBOX_AUTO_DECIDE"] = "false"
     data_dir = Path(args.data_dir).resolve()
-    extra = {"sandbox_env": sandbox_env, "keep_sandbox_state": True}
     if args.ephemeral_ports:
-        return StackConfig.ephemeral(data_dir, **extra)
-    return StackConfig(data_dir=data_dir, **extra)
+        return StackConfig.ephemeral(data_dir, sandbox_env=sandbox_env, keep_sandbox_state=True)
+    return StackConfig(data_dir=data_dir, sandbox_env=sandbox_env, keep_sandbox_state=True)
 
 
 def _say(text: str = "", **kwargs: object) -> None:

@@ -9,6 +9,8 @@ reason is MoMo's code and the financial transaction id MoMo's own id.
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 STATUS = SearchAttributeKey.for_keyword("MomoStatus")
@@ -47,9 +49,9 @@ OUTCOME_PATCH = "status-search-attributes-carry-outcome"
 MAX_VALUE_LENGTH = 200
 
 
-def outcome(reason: str | None, financial_transaction_id: str | None) -> list[SearchAttributeUpdate]:
+def outcome(reason: str | None, financial_transaction_id: str | None) -> list[SearchAttributeUpdate[Any]]:
     """The outcome fields that are set, as updates to send with the status."""
-    updates: list[SearchAttributeUpdate] = []
+    updates: list[SearchAttributeUpdate[Any]] = []
     if reason:
         updates.append(REASON.value_set(reason[:MAX_VALUE_LENGTH]))
     if financial_transaction_id:

@@ -57,7 +57,7 @@ def parse_preset_api_users(raw: str) -> list[PresetApiUser]:
             raise ValueError(
                 f"preset API user {user_id!r}: unknown product {product!r}; use one of {', '.join(PRODUCTS)}"
             )
-        users.append(PresetApiUser(user_id, api_key, host, product))  # type: ignore[arg-type]
+        users.append(PresetApiUser(user_id, api_key, host, product))
     return users
 
 

@@ -26,7 +26,7 @@ _RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attem
 
 async def admit(inp: dict[str, Any]) -> Admission:
     """The worker's verdict on ``inp`` (the workflow input as JSON); raises ``InvalidRequest`` if refused."""
-    admission = await workflow.execute_local_activity(
+    admission: Admission = await workflow.execute_local_activity(
         contract.ADMIT,
         AdmissionCheck(workflow_type=workflow.info().workflow_type, input=inp),
         result_type=Admission,

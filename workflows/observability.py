@@ -12,6 +12,7 @@ codes, never a phone number, an external id or a reference id.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
@@ -63,12 +64,12 @@ def operation_started() -> None:
     _add(names.OPERATIONS_STARTED, {"use_case": use_case()})
 
 
-def kind(value: str) -> list[SearchAttributeUpdate]:
+def kind(value: str) -> list[SearchAttributeUpdate[Any]]:
     """``MomoKind`` (payment or lookup) to send with the first upsert; nothing for runs older than the patch."""
     return [sa.KIND.value_set(value)] if workflow.patched(MOMO_KIND) else []
 
 
-def unknown_since(new: PaymentStatus) -> list[SearchAttributeUpdate]:
+def unknown_since(new: PaymentStatus) -> list[SearchAttributeUpdate[Any]]:
     """``MomoUnknownSince`` to send with the upsert that makes the status UNKNOWN (nothing otherwise,
     nor for runs that became UNKNOWN before the patch). The worker's UNKNOWN gauges read it."""
     if new is not PaymentStatus.UNKNOWN or not workflow.patched(UNKNOWN_SINCE):

@@ -192,8 +192,8 @@ class PaymentPattern(ResolutionFollowUp):
 
         refused = await self._before_submit()
         if refused is not None:
-            answer, message = refused
-            return await self._finish(answer, "precheck", message)
+            refusal, message = refused
+            return await self._finish(refusal, "precheck", message)
         never_acknowledged = False
         if workflow.patched(RESEND_UNTIL_ACKNOWLEDGED):
             outcome = await self._submit_until_acknowledged(submit_input, deadline)
@@ -220,7 +220,7 @@ class PaymentPattern(ResolutionFollowUp):
             self._set_status(PaymentStatus.PENDING, "submit")
             await self._after_submit()
 
-        answer = None
+        answer: ProviderStatus | None = None
         if not never_acknowledged and workflow.patched(EARLY_STATUS_CHECKS):
             answer = await self._early_checks(deadline)
         elif not never_acknowledged:
@@ -419,7 +419,7 @@ class PaymentPattern(ResolutionFollowUp):
         ``after_callback``: a callback triggered it, so it goes before every other check waiting.
         """
         try:
-            answer = await workflow.execute_activity(
+            answer: ProviderStatus = await workflow.execute_activity(
                 self.steps.get_status,
                 StatusCheck(reference_id=reference_id or self._state.reference_id),
                 result_type=ProviderStatus,
@@ -471,13 +471,13 @@ class PaymentPattern(ResolutionFollowUp):
             await workflow.wait_condition(lambda: poll.done() or count() > seen or self._resolution is not None)  # noqa: B023
             if poll.done():
                 try:
-                    answer = poll.result()
+                    final: ProviderStatus = poll.result()
                 except ActivityError:
                     return None  # the phase's time ran out without a final status
                 self._state.status_checks += 1
                 if reference_id is None:
-                    self._state.details.update(answer.details)
-                return answer
+                    self._state.details.update(final.details)
+                return final
             poll.cancel()
             try:
                 await poll

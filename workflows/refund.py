@@ -48,13 +48,13 @@ class RefundWorkflow(PaymentPattern):
         self._setup(state, inp.timing, inp.status_task_queue)
         self._input = inp
         # Completed with the payment's MoMo reference id once the ledger accepted the claim.
-        self._submit = SubmitRefund(reference_id=state.reference_id, request=request, reference_id_to_refund="")
+        self._refund = SubmitRefund(reference_id=state.reference_id, request=request, reference_id_to_refund="")
         # True once the ledger may hold a claim of this refund (it must then be released or settled).
         self._claimed = False
 
     @workflow.run
     async def run(self, inp: RefundInput) -> PaymentState:
-        state = await self._run_pattern(self._submit)
+        state = await self._run_pattern(self._refund)
         await self._close_claim(state)
         return state
 
@@ -91,7 +91,7 @@ class RefundWorkflow(PaymentPattern):
             reason = verdict.reason.value if verdict.reason else NOT_RESERVED
             return ProviderStatus(status="FAILED", reason=reason), verdict.message or reason
         assert verdict.original_reference_id is not None
-        self._submit.reference_id_to_refund = verdict.original_reference_id
+        self._refund.reference_id_to_refund = verdict.original_reference_id
         self._state.details["original_reference_id"] = verdict.original_reference_id
         if verdict.remaining is not None:
             self._state.details["refundable_after"] = format(verdict.remaining, "f")

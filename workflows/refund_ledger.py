@@ -143,7 +143,7 @@ class RefundLedgerWorkflow:
         if known is not None and known.is_settled:
             return known
         try:
-            original = await workflow.execute_activity(
+            original: OriginalPayment = await workflow.execute_activity(
                 contract.REFUND_READ_ORIGINAL,
                 self._original_id,
                 result_type=OriginalPayment,

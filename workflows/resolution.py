@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -34,10 +35,13 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from momoflow import search_attributes as sa
-    from momoflow.contract import ProviderStatus, StatusCheck
-    from momoflow.models import PaymentStatus, ProviderAnswer, ResolutionCheck
+    from momoflow.contract import ProviderStatus, StatusCheck, Steps
+    from momoflow.models import PaymentState, PaymentStatus, PaymentTiming, ProviderAnswer, ResolutionCheck
 
 from workflows import observability, webhook_events
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 # Patch id: the workflow stays open after a resolution and checks it against MoMo.
 VERIFY_RESOLUTION = "verify-resolution"
@@ -48,6 +52,27 @@ _MARGIN = timedelta(seconds=1)
 
 class ResolutionFollowUp:
     """Mixed into :class:`workflows.payment_pattern.PaymentPattern`; uses its state and helpers."""
+
+    if TYPE_CHECKING:
+        # What the mixin uses of PaymentPattern, declared for the type checker only.
+        steps: ClassVar[Steps]
+        _state: PaymentState
+        _timing: PaymentTiming
+        _nudges: int
+        _webhooks: tuple[bool, BaseModel | None]
+
+        async def _check_now(
+            self, reference_id: str | None = None, after_callback: bool = False
+        ) -> ProviderStatus | None: ...
+
+        async def _announce(self, event_type: str) -> None: ...
+
+        def _status_queue(self) -> str: ...
+
+        def _log_fields(self) -> dict[str, object]: ...
+
+        @staticmethod
+        def _until(moment: datetime, cap: timedelta | None = None) -> timedelta: ...
 
     def _reconciliation_end(self) -> datetime:
         """When reconciliation gives up: its maximum age after the operation became UNKNOWN."""
@@ -130,13 +155,13 @@ class ResolutionFollowUp:
             await workflow.wait_condition(lambda: poll.done() or self._nudges > seen)  # noqa: B023 (awaited in this iteration)
             if poll.done():
                 try:
-                    answer = poll.result()
+                    final: ProviderStatus = poll.result()
                 except ActivityError:
                     # No retry is scheduled past the activity's deadline: ask once more at the end.
                     return await self._last_ask(until)
                 self._state.status_checks += 1
-                self._state.details.update(answer.details)
-                return answer
+                self._state.details.update(final.details)
+                return final
             poll.cancel()
             try:
                 await poll

@@ -142,7 +142,7 @@ class SubscriptionDebitWorkflow:
             retry_policy=_SHORT,
         )
         try:
-            return await workflow.execute_activity(
+            settled: PaymentState = await workflow.execute_activity(
                 contract.SUBSCRIPTION_AWAIT_DEBIT,
                 workflow_id,
                 result_type=PaymentState,
@@ -160,6 +160,7 @@ class SubscriptionDebitWorkflow:
             return PaymentState(
                 operation="request_to_pay", product="collection", reference_id="", status=status, reason=reason
             )
+        return settled
 
     async def _mandate_refusal(self, inp: SubscriptionDebitInput) -> str | None:
         """Why the mandate no longer allows this debit, None when it does.

@@ -48,7 +48,7 @@ def _snake(name: str) -> str:
 
 async def _call(activity: str, arg: Any, result_type: type[T]) -> T:
     try:
-        return await workflow.execute_activity(
+        result: T = await workflow.execute_activity(
             activity,
             arg,
             result_type=result_type,
@@ -62,3 +62,4 @@ async def _call(activity: str, arg: Any, result_type: type[T]) -> T:
             # Re-raise as the workflow's own failure, keeping MoMo's code and message.
             raise ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True) from None
         raise ApplicationError(f"MoMo could not be reached: {err}", type="UNAVAILABLE", non_retryable=True) from None
+    return result

@@ -20,13 +20,17 @@ def _rate() -> Any:
     return Field(default=0.0, ge=0.0, le=1.0)
 
 
+def _default_error_statuses() -> list[Literal[429, 500, 503]]:
+    return [500, 503, 429]
+
+
 class FaultSettings(BaseModel):
     """What to break and how often; every rate is a probability per call."""
 
     model_config = ConfigDict(extra="forbid")
 
     api_error_rate: float = _rate()
-    api_error_statuses: list[Literal[429, 500, 503]] = Field(default_factory=lambda: [500, 503, 429], min_length=1)
+    api_error_statuses: list[Literal[429, 500, 503]] = Field(default_factory=_default_error_statuses, min_length=1)
     lost_response_rate: float = _rate()
     api_slow_rate: float = _rate()
     api_slow_s: float = Field(default=1.0, ge=0.0)

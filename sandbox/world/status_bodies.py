@@ -99,10 +99,13 @@ def transaction_status(operation: Transaction, now: float) -> OperationStatus:
     return OperationStatus.CREATED if now < operation.pending_from else OperationStatus.PENDING
 
 
-def transaction_result(operation: Transaction, now: float, reason_format: ReasonFormat) -> dict[str, Any]:
+def transaction_result(
+    operation: RequestToPay | Transfer | Deposit | RemittanceTransfer, now: float, reason_format: ReasonFormat
+) -> dict[str, Any]:
     """RequestToPayResult or TransferResult, with fields present exactly when MTN sends them.
 
     A deposit's result never carries ``financialTransactionId``: MTN's sandbox omits it.
+    A refund has its own body (:func:`refund_result`).
     """
     status = transaction_status(operation, now)
     request = operation.request
