@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages run stop test bench record-histories contract clean
+.PHONY: install system-packages lint run stop test bench record-histories contract clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,14 @@ run: install
 stop:
 	$(BIN)/python -m devstack stop
 
-## Install if needed and run the whole test suite.
-test: install system-packages
+## The gates: lint, formatting and strict types (everything but the tests).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Install if needed, pass the gates and run the whole test suite.
+test: install system-packages lint
 	$(BIN)/python -m pytest
 
 ## Measure the full path against bare Temporal (see README, Performance).
