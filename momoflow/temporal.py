@@ -214,6 +214,13 @@ def explain(target: ConnectPlan, error: str) -> str:
             "the server expects TLS: set TEMPORAL_TLS=true, TEMPORAL_TLS_SERVER_CA_CERT_PATH for a private CA,"
             f" and {_CERT_SETTINGS} if it requires a client certificate, or TEMPORAL_API_KEY"
         )
+    elif target.tls is False and "connection closed" in text:
+        # nginx and other TLS terminators may simply hang up on a plaintext client.
+        reason = (
+            "the server closed the connection; if it expects TLS: set TEMPORAL_TLS=true,"
+            f" TEMPORAL_TLS_SERVER_CA_CERT_PATH for a private CA, and {_CERT_SETTINGS} if it requires a client"
+            " certificate, or TEMPORAL_API_KEY"
+        )
     elif "namespace" in text and "not found" in text:
         reason = "the namespace does not exist there: set TEMPORAL_NAMESPACE"
     else:

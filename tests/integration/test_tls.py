@@ -95,8 +95,11 @@ async def test_a_client_without_the_certificate_is_refused_with_a_clear_message(
         " the server requires a client certificate (mTLS): set TEMPORAL_TLS_CLIENT_CERT_PATH and"
         " TEMPORAL_TLS_CLIENT_KEY_PATH (or the profile's tls.client_cert/client_key)"
     )
+    # nginx answers a plaintext client either with an HTTP/2 error or by hanging up; both name TLS.
     with pytest.raises(
-        TemporalConnectError, match="at .* plain gRPC, no TLS\\): the server expects TLS: set TEMPORAL_TLS=true"
+        TemporalConnectError,
+        match="at .* plain gRPC, no TLS\\): the server (expects TLS|closed the connection; if it expects TLS): "
+        "set TEMPORAL_TLS=true",
     ):
         await connect(TemporalSettings(), _codec(secured.stack), environ={"TEMPORAL_ADDRESS": proxy.address})
 

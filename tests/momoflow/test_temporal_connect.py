@@ -151,6 +151,9 @@ _SDK = {
     "no api key": "Failed client connect: `get_system_info` call error after connection: Status { code: Internal, "
     'message: "protocol error: received message with invalid compression flag: 60 (valid flags are 0 and 1) while '
     'receiving response with status: 401 Unauthorized" }',
+    "plain to tls, hung up": "Failed client connect: `get_system_info` call error after connection: Status { code: "
+    'Cancelled, message: "operation was canceled", source: Some(tonic::transport::Error(Transport, '
+    'hyper::Error(Canceled, "connection closed"))) }',
     "unknown ca": "Failed client connect: Server connection error: tonic::transport::Error(Transport, "
     "ConnectError(Custom { kind: InvalidData, error: InvalidCertificate(UnknownIssuer) }))",
     "tls to plain": "Failed client connect: Server connection error: tonic::transport::Error(Transport, "
@@ -162,6 +165,7 @@ _SDK = {
     ("case", "environ", "expected"),
     [
         ("plain to tls", {}, "the server expects TLS: set TEMPORAL_TLS=true"),
+        ("plain to tls, hung up", {}, "the server closed the connection; if it expects TLS: set TEMPORAL_TLS=true"),
         (
             "no client cert",
             {"TEMPORAL_TLS": "true"},
