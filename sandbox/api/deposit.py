@@ -16,8 +16,8 @@ from starlette.routing import Route
 from sandbox.api.admission import accepted, begin_creation, callback_target, status_lookup
 from sandbox.api.input_checks import parse_transfer, require_sandbox_currency
 from sandbox.instance import sandbox_state
-from sandbox.world.deposit import start_deposit
 from sandbox.world.operations import Deposit
+from sandbox.world.payouts import start_deposit
 
 
 def create_deposit(version: int) -> Callable[[Request], Awaitable[Response]]:

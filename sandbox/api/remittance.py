@@ -16,7 +16,7 @@ from sandbox.api.admission import accepted, begin_creation, callback_target, sta
 from sandbox.api.input_checks import parse_transfer, require_sandbox_currency
 from sandbox.instance import sandbox_state
 from sandbox.world.operations import RemittanceTransfer
-from sandbox.world.remittance_transfer import start_remittance_transfer
+from sandbox.world.payouts import start_remittance_transfer
 
 
 async def create_transfer(request: Request) -> Response:

@@ -27,7 +27,6 @@ from typing import Any
 
 from momoflow.logging import get_logger
 from sandbox.instance import SandboxState
-from sandbox.world.deposit import plan_deposit
 from sandbox.world.invoice import plan_cancellation, plan_invoice
 from sandbox.world.operations import (
     Deposit,
@@ -44,12 +43,11 @@ from sandbox.world.operations import (
     RequestToWithdrawV2,
     Transfer,
 )
+from sandbox.world.payouts import plan_deposit, plan_remittance_transfer, plan_transfer
 from sandbox.world.pre_approval import plan_pre_approval
 from sandbox.world.refund import plan_refund
-from sandbox.world.remittance_transfer import plan_remittance_transfer
 from sandbox.world.request_to_pay import plan_request_to_pay
 from sandbox.world.store import ApiUser, IssuedToken
-from sandbox.world.transfer import plan_transfer
 
 log = get_logger("sandbox.persistence")
 

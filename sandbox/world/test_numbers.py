@@ -76,7 +76,7 @@ def request_to_pay_scenario(party_id_type: str, party_id: str) -> Scenario:
 
 
 # Transfers key on the payee, with MTN's mapping shifted from 455 on. A transfer
-# that succeeds still needs the disbursement account to cover it (see sandbox.world.transfer).
+# that succeeds still needs the disbursement account to cover it (see sandbox.world.payouts).
 TRANSFER_TEST_NUMBERS: Final[dict[str, Scenario]] = {
     "46733123450": _failing("Failed", "INTERNAL_PROCESSING_ERROR"),
     "46733123451": _failing("Rejected", "APPROVAL_REJECTED"),
@@ -101,7 +101,7 @@ def transfer_scenario(party_id_type: str, party_id: str) -> Scenario:
 
 # Deposits key on the payee with request-to-pay's 450-463 mapping (MTN's testing page); the
 # "NotFound" number is the payee here. A deposit that succeeds still needs the disbursement
-# account to cover it (see sandbox.world.deposit).
+# account to cover it (see sandbox.world.payouts).
 DEPOSIT_TEST_NUMBERS: Final[dict[str, Scenario]] = {
     **REQUEST_TO_PAY_TEST_NUMBERS,
     "46733123455": _failing("NotFound", "PAYEE_NOT_FOUND"),
