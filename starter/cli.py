@@ -113,24 +113,23 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
+def _collection_args(parser: argparse.ArgumentParser, payer_help: str, external_id_help: str) -> None:
+    """The arguments of money collected from a payer (Request to Pay, Request to Withdraw)."""
+    parser.add_argument("--amount", required=True, help="decimal amount, e.g. 500 or 12.50")
+    parser.add_argument("--currency", required=True, help="ISO 4217 code (EUR in the sandbox)")
+    _party_args(parser, "payer", payer_help)
+    parser.add_argument("--external-id", required=True, help=external_id_help)
+    parser.add_argument("--message", default="", help="payer message (max 160 characters)")
+    parser.add_argument("--note", default="", help="payee note (max 160 characters)")
+    _follow_args(parser)
+
+
 def _request_to_pay_args(rtp: argparse.ArgumentParser) -> None:
-    rtp.add_argument("--amount", required=True, help="decimal amount, e.g. 500 or 12.50")
-    rtp.add_argument("--currency", required=True, help="ISO 4217 code (EUR in the sandbox)")
-    _party_args(rtp, "payer", "who pays")
-    rtp.add_argument("--external-id", required=True, help="your order or invoice id")
-    rtp.add_argument("--message", default="", help="payer message (max 160 characters)")
-    rtp.add_argument("--note", default="", help="payee note (max 160 characters)")
-    _follow_args(rtp)
+    _collection_args(rtp, "who pays", "your order or invoice id")
 
 
 def _request_to_withdraw_args(withdraw: argparse.ArgumentParser) -> None:
-    withdraw.add_argument("--amount", required=True, help="decimal amount, e.g. 500 or 12.50")
-    withdraw.add_argument("--currency", required=True, help="ISO 4217 code (EUR in the sandbox)")
-    _party_args(withdraw, "payer", "whose wallet")
-    withdraw.add_argument("--external-id", required=True, help="your cash-out id")
-    withdraw.add_argument("--message", default="", help="payer message (max 160 characters)")
-    withdraw.add_argument("--note", default="", help="payee note (max 160 characters)")
-    _follow_args(withdraw)
+    _collection_args(withdraw, "whose wallet", "your cash-out id")
 
 
 def _notify_delivery_args(notify: argparse.ArgumentParser) -> None:
