@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.operations import AccountHolderQuery
 
 from workflows.admission import ADMIT_AT_START, admit
-from workflows.synchronous import call_momo
+from workflows.synchronous import PATCHES, call_momo
 
 
 @workflow.defn(name="ValidateAccountHolder")
@@ -22,6 +22,6 @@ class ValidateAccountHolderWorkflow:
     @workflow.run
     async def run(self, query: AccountHolderQuery) -> AccountHolder:
         if workflow.patched(ADMIT_AT_START):
-            await admit(query.model_dump(mode="json"))
+            await admit(query.model_dump(mode="json"), decide=PATCHES)
         check = AccountHolderCheck(party=query.party, basic_info=query.basic_info)
         return await call_momo(contract.account_holder(query.product.value), check, AccountHolder)

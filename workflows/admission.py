@@ -8,6 +8,7 @@ sent to MoMo by then.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,11 +22,25 @@ with workflow.unsafe.imports_passed_through():
 
 # Patch id of the judgement at the start (runs started before it replay without it).
 ADMIT_AT_START = "admit-at-start"
+# Patch id: the patches a run reaches right after its admission are decided before it.
+DECIDED_BEFORE_ADMISSION = "patches-decided-before-admission"
 _RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3)
 
 
-async def admit(inp: dict[str, Any]) -> Admission:
-    """The worker's verdict on ``inp`` (the workflow input as JSON); raises ``InvalidRequest`` if refused."""
+async def admit(inp: dict[str, Any], decide: Sequence[str] = ()) -> Admission:
+    """The worker's verdict on ``inp`` (the workflow input as JSON); raises ``InvalidRequest`` if refused.
+
+    ``decide``: the patches the workflow asks about as soon as the verdict is in. A worker
+    slow to answer its first workflow task can heartbeat it just as the local activity
+    returns; the verdict is then recorded in that task while the workflow goes on in the
+    next one, and a replay goes on one task earlier, before the server's look-ahead has
+    announced that next task's patch markers: ``workflow.patched`` would answer False where
+    the run said True, and the replay fails. Deciding them here, before the local activity,
+    records their markers in the first task whatever happens later.
+    """
+    if decide and workflow.patched(DECIDED_BEFORE_ADMISSION):
+        for patch_id in decide:
+            workflow.patched(patch_id)
     admission: Admission = await workflow.execute_local_activity(
         contract.ADMIT,
         AdmissionCheck(workflow_type=workflow.info().workflow_type, input=inp),

@@ -10,7 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.operations import BalanceQuery
 
 from workflows.admission import ADMIT_AT_START, admit
-from workflows.synchronous import call_momo
+from workflows.synchronous import PATCHES, call_momo
 
 
 @workflow.defn(name="GetBalance")
@@ -18,7 +18,7 @@ class GetBalanceWorkflow:
     @workflow.run
     async def run(self, query: BalanceQuery) -> AccountBalance:
         if workflow.patched(ADMIT_AT_START):
-            await admit(query.model_dump(mode="json"))
+            await admit(query.model_dump(mode="json"), decide=PATCHES)
         return await call_momo(
             contract.balance(query.product.value), BalanceCheck(currency=query.currency), AccountBalance
         )

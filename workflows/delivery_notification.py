@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.operations import DeliveryNotificationInput
 
 from workflows.admission import admit
-from workflows.synchronous import call_momo
+from workflows.synchronous import PATCHES, call_momo
 
 PAYMENT_NOT_FOUND = "PAYMENT_NOT_FOUND"
 NOT_A_REQUEST_TO_PAY = "NOT_A_REQUEST_TO_PAY"
@@ -40,7 +40,7 @@ PAYMENT_REFUSALS = frozenset({PAYMENT_NOT_FOUND, NOT_A_REQUEST_TO_PAY, PAYMENT_N
 class DeliveryNotificationWorkflow:
     @workflow.run
     async def run(self, inp: DeliveryNotificationInput) -> DeliveryNotificationResult:
-        await admit(inp.model_dump(mode="json"))
+        await admit(inp.model_dump(mode="json"), decide=PATCHES)
         payment_id = inp.payment_workflow_id
         outcome = await call_momo(contract.PAYMENT_OUTCOME, PaymentLookup(workflow_id=payment_id), PaymentOutcome)
         state = _successful_payment(payment_id, outcome)

@@ -273,7 +273,10 @@ class PaymentPattern(ResolutionFollowUp):
     async def _admit(self, submit_input: BaseModel) -> None:
         """The worker judges the input once and decides the timing; a refusal fails the workflow."""
         request = self._admission_request(submit_input)
-        admission = await admit({"request": request.model_dump(mode="json"), "timing": self._timing_request.given()})
+        admission = await admit(
+            {"request": request.model_dump(mode="json"), "timing": self._timing_request.given()},
+            decide=(observability.MOMO_KIND, RESEND_UNTIL_ACKNOWLEDGED),
+        )
         if admission.timing is not None:
             self._timing = admission.timing
         self._webhooks = (admission.webhooks, request if admission.webhook_party else None)

@@ -21,6 +21,10 @@ from workflows import observability
 
 T = TypeVar("T")
 
+# The patches call_momo asks about first; a workflow that admits its input just before
+# passes them to ``admit(decide=...)``.
+PATCHES = (observability.MOMO_KIND,)
+
 _RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=15)
 )
