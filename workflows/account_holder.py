@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import AccountHolder, AccountHolderCheck
     from momoflow.operations import AccountHolderQuery
 
+from workflows import patches
 from workflows.admission import ADMIT_AT_START, admit
 from workflows.synchronous import PATCHES, call_momo
 
@@ -21,7 +22,7 @@ from workflows.synchronous import PATCHES, call_momo
 class ValidateAccountHolderWorkflow:
     @workflow.run
     async def run(self, query: AccountHolderQuery) -> AccountHolder:
-        if workflow.patched(ADMIT_AT_START):
+        if patches.patched(ADMIT_AT_START):
             await admit(query.model_dump(mode="json"), decide=PATCHES)
         check = AccountHolderCheck(party=query.party, basic_info=query.basic_info)
         return await call_momo(contract.account_holder(query.product.value), check, AccountHolder)

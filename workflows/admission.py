@@ -20,6 +20,8 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import Admission, AdmissionCheck
     from momoflow.validation import InvalidRequest
 
+from workflows import patches
+
 # Patch id of the judgement at the start (runs started before it replay without it).
 ADMIT_AT_START = "admit-at-start"
 # Patch id: the patches a run reaches right after its admission are decided before it.
@@ -38,9 +40,9 @@ async def admit(inp: dict[str, Any], decide: Sequence[str] = ()) -> Admission:
     the run said True, and the replay fails. Deciding them here, before the local activity,
     records their markers in the first task whatever happens later.
     """
-    if decide and workflow.patched(DECIDED_BEFORE_ADMISSION):
+    if decide and patches.patched(DECIDED_BEFORE_ADMISSION):
         for patch_id in decide:
-            workflow.patched(patch_id)
+            patches.patched(patch_id)
     admission: Admission = await workflow.execute_local_activity(
         contract.ADMIT,
         AdmissionCheck(workflow_type=workflow.info().workflow_type, input=inp),

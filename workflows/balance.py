@@ -9,6 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import AccountBalance, BalanceCheck
     from momoflow.operations import BalanceQuery
 
+from workflows import patches
 from workflows.admission import ADMIT_AT_START, admit
 from workflows.synchronous import PATCHES, call_momo
 
@@ -17,7 +18,7 @@ from workflows.synchronous import PATCHES, call_momo
 class GetBalanceWorkflow:
     @workflow.run
     async def run(self, query: BalanceQuery) -> AccountBalance:
-        if workflow.patched(ADMIT_AT_START):
+        if patches.patched(ADMIT_AT_START):
             await admit(query.model_dump(mode="json"), decide=PATCHES)
         return await call_momo(
             contract.balance(query.product.value), BalanceCheck(currency=query.currency), AccountBalance

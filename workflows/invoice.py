@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.models import PaymentState, PaymentStatus, Product, ProviderCallback
     from momoflow.operations import InvoiceInput
 
+from workflows import patches
 from workflows.payment_pattern import ONE_CALL, SUBMIT_RETRY, PaymentPattern
 
 _CANCEL_BUDGET = timedelta(minutes=5)
@@ -118,7 +119,7 @@ class InvoiceWorkflow(PaymentPattern):
             await workflow.wait_condition(
                 lambda: self._cancel_callbacks > 0, timeout=timedelta(seconds=self._timing.callback_timeout_s)
             )
-            answer = await self._check_now(reference_id, after_callback=workflow.patched(CANCEL_CALLBACK_PRIORITY))
+            answer = await self._check_now(reference_id, after_callback=patches.patched(CANCEL_CALLBACK_PRIORITY))
         except TimeoutError:
             answer = None
         if answer is None or not answer.is_final:

@@ -24,6 +24,8 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.models import PaymentState, PaymentStatus
     from momoflow.use_cases import BY_WORKFLOW_TYPE
 
+from workflows import patches
+
 # Patch id: workflows mark themselves payment or lookup (MomoKind) when they start.
 MOMO_KIND = "momo-kind"
 # Patch id: becoming UNKNOWN also sets MomoUnknownSince (same upsert), so its age is exact.
@@ -66,13 +68,13 @@ def operation_started() -> None:
 
 def kind(value: str) -> list[SearchAttributeUpdate[Any]]:
     """``MomoKind`` (payment or lookup) to send with the first upsert; nothing for runs older than the patch."""
-    return [sa.KIND.value_set(value)] if workflow.patched(MOMO_KIND) else []
+    return [sa.KIND.value_set(value)] if patches.patched(MOMO_KIND) else []
 
 
 def unknown_since(new: PaymentStatus) -> list[SearchAttributeUpdate[Any]]:
     """``MomoUnknownSince`` to send with the upsert that makes the status UNKNOWN (nothing otherwise,
     nor for runs that became UNKNOWN before the patch). The worker's UNKNOWN gauges read it."""
-    if new is not PaymentStatus.UNKNOWN or not workflow.patched(UNKNOWN_SINCE):
+    if new is not PaymentStatus.UNKNOWN or not patches.patched(UNKNOWN_SINCE):
         return []
     return [sa.UNKNOWN_SINCE.value_set(workflow.now())]
 

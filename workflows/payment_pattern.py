@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
         TimingOverrides,
     )
 
-from workflows import observability, webhook_events
+from workflows import observability, patches, webhook_events
 from workflows.admission import ADMIT_AT_START, admit
 from workflows.resolution import VERIFY_RESOLUTION, ResolutionFollowUp
 
@@ -147,7 +147,7 @@ class PaymentPattern(ResolutionFollowUp):
         Answers with the resolved state; the workflow then keeps checking MoMo (workflows/resolution.py).
         """
         self._resolution = resolution
-        if workflow.patched(VERIFY_RESOLUTION):
+        if patches.patched(VERIFY_RESOLUTION):
             await self._resolution_applied()
         return self._state
 
@@ -172,7 +172,7 @@ class PaymentPattern(ResolutionFollowUp):
     # -- the pattern ------------------------------------------------------------------------
 
     async def _run_pattern(self, submit_input: BaseModel) -> PaymentState:
-        if workflow.patched(ADMIT_AT_START):
+        if patches.patched(ADMIT_AT_START):
             await self._admit(submit_input)
         timing = self._timing
         deadline = workflow.now() + timedelta(seconds=timing.deadline_s)
@@ -195,7 +195,7 @@ class PaymentPattern(ResolutionFollowUp):
             refusal, message = refused
             return await self._finish(refusal, "precheck", message)
         never_acknowledged = False
-        if workflow.patched(RESEND_UNTIL_ACKNOWLEDGED):
+        if patches.patched(RESEND_UNTIL_ACKNOWLEDGED):
             outcome = await self._submit_until_acknowledged(submit_input, deadline)
             if isinstance(outcome, ApplicationError):
                 return await self._finish(
@@ -221,7 +221,7 @@ class PaymentPattern(ResolutionFollowUp):
             await self._after_submit()
 
         answer: ProviderStatus | None = None
-        if not never_acknowledged and workflow.patched(EARLY_STATUS_CHECKS):
+        if not never_acknowledged and patches.patched(EARLY_STATUS_CHECKS):
             answer = await self._early_checks(deadline)
         elif not never_acknowledged:
             # Wait for the callback, then check; without one, poll until the deadline.
@@ -240,7 +240,7 @@ class PaymentPattern(ResolutionFollowUp):
         if answer is not None and answer.is_final:
             return await self._finish(answer, self._last_source)
         answer = None
-        if not never_acknowledged and self._resolution is None and workflow.patched(FINAL_CHECK_AT_DEADLINE):
+        if not never_acknowledged and self._resolution is None and patches.patched(FINAL_CHECK_AT_DEADLINE):
             answer = await self._last_check(deadline)
         if answer is not None:
             return await self._finish(answer, "poll")
@@ -255,7 +255,7 @@ class PaymentPattern(ResolutionFollowUp):
         )
         reconciliation_end = workflow.now() + timedelta(seconds=timing.reconcile_max_age_s)
         answer = await self._poll_phase(reconcile, reconciliation_end, not_found_is_answer=never_acknowledged)
-        if answer is None and self._resolution is None and workflow.patched(FINAL_CHECK_AT_RECONCILIATION_END):
+        if answer is None and self._resolution is None and patches.patched(FINAL_CHECK_AT_RECONCILIATION_END):
             answer = await self._last_reconciliation_check(reconciliation_end, never_acknowledged)
         if answer is not None and answer.status == "NOT_FOUND":
             return await self._finish(
@@ -515,7 +515,7 @@ class PaymentPattern(ResolutionFollowUp):
         self._set_status(resolution.status, f"operator:{resolution.operator}")
         await self._announce(webhook_events.RESOLVED)
         workflow.logger.info("resolved by operator", extra=self._log_fields())
-        if workflow.patched(VERIFY_RESOLUTION):
+        if patches.patched(VERIFY_RESOLUTION):
             await self._verify_resolution()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
@@ -526,7 +526,7 @@ class PaymentPattern(ResolutionFollowUp):
         Payments admitted without webhooks never reach the patch, so their histories do not change.
         """
         enabled, request = self._webhooks
-        if not enabled or not workflow.patched(webhook_events.WEBHOOK_EVENTS):
+        if not enabled or not patches.patched(webhook_events.WEBHOOK_EVENTS):
             return
         party = webhook_events.party_of(request)
         await webhook_events.announce(webhook_events.event_for(self._state, event_type, self._webhook_events, party))
@@ -543,7 +543,7 @@ class PaymentPattern(ResolutionFollowUp):
         observability.show(self._state)
         attributes = [sa.STATUS.value_set(status.value), *observability.unknown_since(status)]
         outcome = sa.outcome(self._state.reason, self._state.financial_transaction_id)
-        if outcome and workflow.patched(sa.OUTCOME_PATCH):
+        if outcome and patches.patched(sa.OUTCOME_PATCH):
             attributes += outcome  # one event: the server alone can then tell how it ended
         workflow.upsert_search_attributes(attributes)
         workflow.logger.info("status changed", extra={**self._log_fields(), "source": source})
@@ -555,7 +555,7 @@ class PaymentPattern(ResolutionFollowUp):
         """
         if self._status_queue_name is None:
             own = workflow.info().task_queue
-            if workflow.patched(WORKER_STATUS_QUEUE):
+            if patches.patched(WORKER_STATUS_QUEUE):
                 self._status_queue_name = status_task_queue(own, self._state.product.value)
             else:
                 self._status_queue_name = self._legacy_status_queue or own
@@ -564,7 +564,7 @@ class PaymentPattern(ResolutionFollowUp):
     def _priority(self, key: int) -> Priority:
         """The task-queue priority of a status check; runs started before the patch sent none."""
         if self._prioritized is None:
-            self._prioritized = workflow.patched(PRIORITIZED_CHECKS)
+            self._prioritized = patches.patched(PRIORITIZED_CHECKS)
         return Priority(priority_key=key) if self._prioritized else Priority.default
 
     @staticmethod

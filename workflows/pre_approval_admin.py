@@ -9,6 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import PreApprovalCancellation, PreApprovalEntry, PreApprovalListing
     from momoflow.operations import CancelPreApprovalRequest, PreApprovalListQuery
 
+from workflows import patches
 from workflows.admission import ADMIT_AT_START, admit
 from workflows.synchronous import PATCHES, call_momo
 
@@ -17,7 +18,7 @@ from workflows.synchronous import PATCHES, call_momo
 class ListPreApprovalsWorkflow:
     @workflow.run
     async def run(self, query: PreApprovalListQuery) -> list[PreApprovalEntry]:
-        if workflow.patched(ADMIT_AT_START):
+        if patches.patched(ADMIT_AT_START):
             await admit(query.model_dump(mode="json"), decide=PATCHES)
         return await call_momo(
             contract.LIST_PRE_APPROVALS, PreApprovalListing(party=query.party), list[PreApprovalEntry]
@@ -29,7 +30,7 @@ class CancelPreApprovalWorkflow:
     @workflow.run
     async def run(self, request: CancelPreApprovalRequest) -> bool:
         """True once MoMo has cancelled it; MoMo's refusal (unknown, not active) fails the workflow."""
-        if workflow.patched(ADMIT_AT_START):
+        if patches.patched(ADMIT_AT_START):
             await admit(request.model_dump(mode="json"), decide=PATCHES)
         return await call_momo(
             contract.CANCEL_PRE_APPROVAL, PreApprovalCancellation(pre_approval_id=request.pre_approval_id), bool

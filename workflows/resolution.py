@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import ProviderStatus, StatusCheck, Steps
     from momoflow.models import PaymentState, PaymentStatus, PaymentTiming, ProviderAnswer, ResolutionCheck
 
-from workflows import observability, webhook_events
+from workflows import observability, patches, webhook_events
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -124,7 +124,7 @@ class ResolutionFollowUp:
                     "financial_transaction_id": seen.financial_transaction_id,
                 },
             )
-            if self._webhooks[0] and workflow.patched(webhook_events.DISCREPANCY_EVENTS):
+            if self._webhooks[0] and patches.patched(webhook_events.DISCREPANCY_EVENTS):
                 await self._announce(webhook_events.DISCREPANCY)
         observability.show(state)
         observability.resolution_checked(state.resolution_check.value)

@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from momoflow.validation import TIMING_BOUNDS
 
+from workflows import patches
 from workflows.admission import admit
 
 SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
@@ -109,7 +110,7 @@ class SubscriptionDebitWorkflow:
                 )
                 workflow.logger.info("subscription stopped", extra={"reason": refusal})
                 return result.model_copy(update={"status": PeriodOutcome.STOPPED, "reason": note})
-            careful = workflow.patched(RETRY_ONLY_FAILED)
+            careful = patches.patched(RETRY_ONLY_FAILED)
             state = await self._debit(inp, period, attempt, result, careful)
             result.last_state = state
             unsure = _unsure(state) if careful else None

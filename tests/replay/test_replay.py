@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from temporalio.worker import Replayer
 from tests.replay.changed_workflow import ChangedRequestToPay
 from workflows.registry import WORKFLOWS
 
+# A sandbox MSISDN (467…, 11 digits) standing alone, not a run of digits inside a reference id.
+PHONE_NUMBER = re.compile(r"(?<![0-9a-f])467\d{8}(?![0-9a-f])")
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
@@ -87,7 +90,7 @@ def test_search_attributes_carry_no_phone_number() -> None:
             and "refused-at-admission" not in path.stem
         ):
             assert any(value.startswith('"REPLAY-') for value in values), path.stem  # the attributes were found
-        assert not any("467" in value for value in values), path.stem
+        assert not any(PHONE_NUMBER.search(value) for value in values), path.stem
 
 
 async def test_an_incompatible_change_is_caught() -> None:
