@@ -652,6 +652,8 @@ class Momoflow:
             )
         except WorkflowAlreadyStartedError:
             handle = self.client.get_workflow_handle(workflow_id)  # finished earlier: the first one stands
+        if _created_by(handle):
+            return workflow_id  # this call started the run: the memo is the one just sent
         # The memo is read from the server, so this works while no worker is running.
         memo = await (await handle.describe()).memo()
         if memo.get(FINGERPRINT_MEMO) not in (None, fingerprint):
@@ -682,3 +684,13 @@ class Momoflow:
             if isinstance(cause, ApplicationError):
                 raise OperationFailed(cause.type or "FAILED", cause.message) from None
             raise
+
+
+def _created_by(handle: WorkflowHandle[Any, Any]) -> bool:
+    """Whether the start call that returned ``handle`` created the run (rather than found it).
+
+    The server says so in its start response (``started``), which the SDK keeps on the
+    handle but does not publish; without it, the caller describes the run instead.
+    """
+    response = getattr(handle, "_start_workflow_response", None)
+    return bool(getattr(response, "started", False))

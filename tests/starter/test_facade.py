@@ -65,6 +65,29 @@ async def test_reused_key_with_other_details_is_refused(time_env: WorkflowEnviro
         await momoflow.request_to_pay({**REQUEST, "amount": "501"}, timing=FAST)
 
 
+async def test_only_a_start_that_found_a_run_reads_its_memo(
+    time_env: WorkflowEnvironment, task_queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server's start response says whether this call created the run; only when it
+    # did not does the facade describe the run to compare the details (one call saved per payment).
+    service = time_env.client.workflow_service
+    described: list[str] = []
+    describe = service.describe_workflow_execution
+
+    async def counting(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        described.append(request.execution.workflow_id)
+        return await describe(request, *args, **kwargs)
+
+    monkeypatch.setattr(service, "describe_workflow_execution", counting)
+    momoflow = _facade(time_env, task_queue)
+    await momoflow.request_to_pay(REQUEST, timing=FAST)
+    assert described == []
+    await momoflow.request_to_pay(REQUEST, timing=FAST)  # the same payment again: found, memo compared
+    assert described == ["rtp-ORDER-7"]
+    with pytest.raises(IdempotencyConflict):
+        await momoflow.request_to_pay({**REQUEST, "amount": "501"}, timing=FAST)
+
+
 async def test_other_currencies_are_for_production_environments(time_env: WorkflowEnvironment, task_queue: str) -> None:
     momoflow = Momoflow(
         time_env.client,
