@@ -45,11 +45,12 @@ from momoflow.wiring import build_activities, worker_activities
 from workflows.registry import WORKFLOWS  # one per use case (momoflow/use_cases.py)
 
 # Temporal's sandbox re-imports a workflow's module, and every module it imports that is not
-# passed through, for each workflow run. The shared pattern code holds no module state, so
-# the production worker loads it once: measured with `python -m bench`, this took 17% off the
-# worker's CPU per payment. Workflow and replay tests keep the strict default sandbox, so
+# passed through, for each workflow run. momoflow's workflow code holds no module state (a
+# run's state lives on its workflow instance), so the production worker loads it once:
+# measured with `python -m bench`, this takes about a third off the worker's CPU per payment
+# (README, Performance). Workflow and replay tests keep the strict default sandbox, so
 # non-deterministic code in these modules is still caught there.
-SHARED_WORKFLOW_MODULES = ("workflows.payment_pattern", "workflows.synchronous", "workflows.admission")
+SHARED_WORKFLOW_MODULES = ("workflows",)
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(*SHARED_WORKFLOW_MODULES)
 )
