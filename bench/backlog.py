@@ -10,7 +10,8 @@ payments whose customers approve at once and measures, from the outside:
   and whether MTN's cap of 10/s per credential, enforced by the sandbox here, refused any;
 * for every backlog payment, the longest time between two of its status checks, and how
   long the ones not checked again have waited since their last check;
-* the worker's and the server's CPU and memory over the measured phase.
+* the worker's and the server's CPU and memory over the measured phase, and what the
+  backlog added to the worker's memory and to the server's database.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.measure import cpu_seconds, memory, percentile
+from bench.measure import cpu_seconds, memory, percentile, sqlite_bytes
 from momoflow.models import PaymentStatus, PaymentTiming
 
 if TYPE_CHECKING:
@@ -143,6 +144,8 @@ async def run_backlog(bench: Bench) -> dict[str, Any]:
     if warm.errors:
         raise RuntimeError(f"backlog warm-up failed: {warm.errors[:3]}")
 
+    db = stack.config.data_dir / "temporal.db"
+    worker_before, db_before = memory(stack.worker.pid), sqlite_bytes(db)
     before = set((await stack.sandbox_stats())["posts_accepted"])
     gate = asyncio.Semaphore(c.start_concurrency)
     started_at = time.monotonic()
@@ -177,6 +180,8 @@ async def run_backlog(bench: Bench) -> dict[str, Any]:
         measured_until = time.monotonic()
         cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
     wall = measured_until - measured_from
+    worker_after, db_after = memory(stack.worker.pid), sqlite_bytes(db)
+    per_pending = max(len(accepted), 1)
     stats = await stack.sandbox_stats()
     rates_1s = sampler.rates(measured_from, 1.0)
     rates_5s = sampler.rates(measured_from, 5.0)
@@ -213,6 +218,13 @@ async def run_backlog(bench: Bench) -> dict[str, Any]:
         "backlog_cpu_cores": {name: round((cpu_after[name] - cpu_before[name]) / wall, 3) for name in pids},
         "backlog_rss_mb": {name: round(memory(pid).rss_kb / 1024, 1) for name, pid in pids.items()},
         "backlog_peak_rss_mb": {name: round(memory(pid).hwm_kb / 1024, 1) for name, pid in pids.items()},
+        # What the backlog itself costs: the warmed-up worker and database before it was parked,
+        # and after the waves.
+        "backlog_worker_rss_mb_before": round(worker_before.rss_kb / 1024, 1),
+        "backlog_worker_kb_per_pending": round((worker_after.rss_kb - worker_before.rss_kb) / per_pending, 2),
+        "backlog_db_mb_before": round(db_before / 2**20, 2),
+        "backlog_db_mb": round(db_after / 2**20, 2),
+        "backlog_db_kb_per_pending": round((db_after - db_before) / 1024 / per_pending, 2),
         "backlog_errors": errors[:5],
         "tokens_minted": sum(stats.get("tokens_issued", {}).values()),
     }
