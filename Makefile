@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages lint run stop test bench record-histories contract clean
+.PHONY: install system-packages lint run stop test bench bench-scaling record-histories contract clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ test: install system-packages lint
 ## Measure the full path against bare Temporal (see README, Performance).
 bench: install
 	$(BIN)/python -m bench
+
+## The polling backlog at several sizes, each on a fresh stack: a table and a figure for the README
+## (see README, Performance). Sizes through SIZES, e.g. `make bench-scaling SIZES=1000,5000`.
+SIZES ?= 1000,5000,10000
+bench-scaling: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench --backlog-sizes $(SIZES) --plot docs/bench/backlog-scaling.png
 
 ## Re-record the workflow histories the replay tests use.
 record-histories: install

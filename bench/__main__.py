@@ -1,6 +1,7 @@
 """``python -m bench``: momoflow's full payment path against bare Temporal, in one run.
 
-Prints one JSON object on stdout; progress goes to stderr. See bench/runner.py.
+Prints one JSON object on stdout; progress goes to stderr. See bench/runner.py, and
+bench/scaling.py for ``--backlog-sizes``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,22 @@ import asyncio
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.runner import BenchConfig, run_bench
+from bench.scaling import markdown_table, parse_sizes, run_scaling
 
 
-def parse_args(argv: list[str] | None = None) -> BenchConfig:
+@dataclass(frozen=True)
+class Args:
+    config: BenchConfig
+    sizes: list[int]  # scaling mode when not empty
+    plot: Path | None
+
+
+def parse_args(argv: list[str] | None = None) -> Args:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--n", type=int, default=500, help="payments per round, all started at once (default 500)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each kind, alternating (default 3)")
@@ -28,6 +39,14 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         default=0,
         help="backlog mode: park this many never-answered payments polling at the production rate limit, "
         "then time payments approved at once (skips the full/baseline rounds)",
+    )
+    parser.add_argument(
+        "--backlog-sizes",
+        help="scaling mode: one backlog run per size on a fresh stack, e.g. 1000,5000,10000; "
+        "no observation window (the gaps between checks are not measured)",
+    )
+    parser.add_argument(
+        "--plot", type=Path, help="scaling mode: draw the figure here (PNG) and write the table beside it (.md)"
     )
     parser.add_argument("--backlog-payments", type=int, default=20, help="payments approved at once per wave (20)")
     parser.add_argument("--backlog-waves", type=int, default=3, help="waves of those payments (default 3)")
@@ -54,8 +73,16 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         parser.error("--n and --rounds must be at least 1; --pending, --backlog and --warmup at least 0")
     if args.backlog_payments < 1 or args.backlog_waves < 1:
         parser.error("--backlog-payments and --backlog-waves must be at least 1")
-    status_rate = args.status_rate or (8.0 if args.backlog else 1000.0)
-    return BenchConfig(
+    try:
+        sizes = parse_sizes(args.backlog_sizes) if args.backlog_sizes is not None else []
+    except ValueError as exc:
+        parser.error(str(exc))
+    if sizes and (args.backlog or args.pending or args.backlog_observe or args.profile):
+        parser.error("--backlog-sizes runs alone: not with --backlog, --pending, --backlog-observe or --profile")
+    if args.plot is not None and not sizes:
+        parser.error("--plot draws the scaling mode's figure: give --backlog-sizes too")
+    status_rate = args.status_rate or (8.0 if args.backlog or sizes else 1000.0)
+    config = BenchConfig(
         n=args.n,
         rounds=args.rounds,
         pending=args.pending,
@@ -72,13 +99,29 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         start_concurrency=args.start_concurrency,
         round_timeout_s=args.round_timeout,
     )
+    return Args(config, sizes, args.plot.resolve() if args.plot else None)
+
+
+def scaling(args: Args) -> dict[str, Any]:
+    """Run every size, then print the table and draw the figure."""
+    result = asyncio.run(run_scaling(args.config, args.sizes))
+    table = markdown_table(result["scaling"])
+    print(table, file=sys.stderr, end="")
+    if args.plot is not None:
+        from bench.plot import plot_scaling
+
+        plot_scaling(result, args.plot)
+        args.plot.with_suffix(".md").write_text(table)
+        result["plot"] = str(args.plot)
+        result["table"] = str(args.plot.with_suffix(".md"))
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    config = parse_args(argv)
+    args = parse_args(argv)
     code = 0
     try:
-        result = asyncio.run(run_bench(config))
+        result = scaling(args) if args.sizes else asyncio.run(run_bench(args.config))
         if result.get("errors"):
             code = 1
         sys.stdout.write(json.dumps(result) + "\n")

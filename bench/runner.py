@@ -16,7 +16,8 @@ Rounds alternate (full, baseline, full, …) so a busy neighbour on a shared
 machine slows both; the figures are medians across rounds. ``--pending`` then
 parks many payments whose customer never answers and measures what each one
 costs in worker memory and server database size. ``--backlog`` instead times
-callback-confirmed payments while such payments poll (bench/backlog.py).
+callback-confirmed payments while such payments poll (bench/backlog.py);
+``--backlog-sizes`` repeats that at several sizes, one stack each (bench/scaling.py).
 """
 
 from __future__ import annotations
@@ -172,6 +173,9 @@ class Bench:
     async def start(self) -> None:
         say(f"starting the stack in {self.data_dir}")
         await self.stack.start()
+        if self.config.backlog:  # backlog mode measures momoflow alone: no baseline rounds
+            say("stack ready: temporal, sandbox, gateway, worker")
+            return
         env = {
             **self.stack.worker_env(),
             "TEMPORAL_TASK_QUEUE": BASELINE_QUEUE,

@@ -10,6 +10,7 @@ import pytest
 from bench.__main__ import parse_args
 from bench.measure import cpu_seconds, median, memory, percentile, sqlite_bytes
 from bench.profile import summarize
+from bench.scaling import markdown_table
 
 
 def test_percentiles_interpolate() -> None:
@@ -54,8 +55,43 @@ def test_profile_summary_attributes_samples(tmp_path: Path) -> None:
 
 
 def test_defaults_match_the_issue() -> None:
-    config = parse_args([])
+    config = parse_args([]).config
     assert (config.n, config.rounds, config.pending) == (500, 3, 0)
-    assert parse_args(["--pending", "10000"]).pending == 10000
+    assert parse_args(["--pending", "10000"]).config.pending == 10000
     with pytest.raises(SystemExit):
         parse_args(["--n", "0"])
+
+
+def test_scaling_mode_takes_increasing_sizes_at_the_production_rate(tmp_path: Path) -> None:
+    args = parse_args(["--backlog-sizes", "1000,5000,10000", "--plot", str(tmp_path / "scaling.png")])
+    assert args.sizes == [1000, 5000, 10000]
+    assert args.plot == tmp_path / "scaling.png"
+    assert args.config.status_rate == 8.0
+    for wrong in (["--backlog-sizes", "5000,1000"], ["--backlog-sizes", "1k"], ["--backlog-sizes", "0,10"]):
+        with pytest.raises(SystemExit):
+            parse_args(wrong)
+    with pytest.raises(SystemExit):  # a figure needs the scaling mode
+        parse_args(["--plot", "scaling.png"])
+    with pytest.raises(SystemExit):  # the scaling mode skips the observation window
+        parse_args(["--backlog-sizes", "10,20", "--backlog-observe", "600"])
+
+
+def test_scaling_table_has_one_line_per_size() -> None:
+    rows = [
+        {
+            "backlog_size": size,
+            "confirm_p50_s": 1.0,
+            "confirm_p99_s": 2.5,
+            "worker_rss_mb": 120.0,
+            "worker_kb_per_pending": 12.5,
+            "db_mb": 30.0,
+            "db_kb_per_pending": 23.5,
+            "status_gets_per_s_max": 9.5,
+            "duration_s": 100.0,
+        }
+        for size in (1000, 10000)
+    ]
+    lines = markdown_table(rows).splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith("| pending payments | confirm p50 / p99 (s) | worker RSS (MB) |")
+    assert lines[3] == "| 10,000 | 1.00 / 2.50 | 120.0 | 12.5 | 30.0 | 23.5 | 9.5 | 100.0 |"

@@ -111,3 +111,48 @@ def test_backlog_mode_callback_payments_do_not_queue_behind_polls() -> None:
     assert result["backlog_max_check_gap_s"] <= result["backlog_gap_bound_s"]
     assert result["backlog_cpu_cores"]["worker"] > 0
     assert result["backlog_rss_mb"]["server"] > 0
+
+
+SCALING_ROW = {
+    "backlog_size",
+    "confirm_p50_s",
+    "confirm_p99_s",
+    "worker_rss_mb",
+    "worker_kb_per_pending",
+    "db_mb",
+    "db_kb_per_pending",
+    "status_gets_per_s_max",
+    "duration_s",
+}
+
+
+def test_scaling_mode_runs_each_size_on_its_own_stack_and_draws_the_figure(tmp_path: Path) -> None:
+    png = tmp_path / "figures" / "backlog-scaling.png"
+    argv = [
+        sys.executable, "-m", "bench", "--backlog-sizes", "20,40", "--status-rate", "4", "--plot", str(png),
+        "--backlog-payments", "2", "--backlog-waves", "1", "--warmup", "1", "--backlog-settle", "1",
+    ]  # fmt: skip
+    done = subprocess.run(argv, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+
+    assert result["errors"] == 0, result["scaling"]
+    assert {"cpu_count", "python", "platform"} <= result["machine"].keys()
+    rows = result["scaling"]
+    assert [row["backlog_size"] for row in rows] == [20, 40]
+    for row in rows:
+        assert SCALING_ROW <= row.keys(), SCALING_ROW - row.keys()
+        assert 0 <= row["confirm_p50_s"] <= row["confirm_p99_s"] < 5
+        assert row["worker_rss_mb"] > 0 and math.isfinite(row["worker_kb_per_pending"])
+        assert row["db_mb"] > 0 and row["db_kb_per_pending"] > 0  # the parked payments are in the database
+        assert row["duration_s"] > 0
+    # A fresh stack per size: the second database starts smaller than the first one ended (a
+    # shared one never shrinks), and ends larger, holding twice the parked payments.
+    assert rows[1]["db_mb_before"] < rows[0]["db_mb"] < rows[1]["db_mb"]
+
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+    table = png.with_suffix(".md").read_text()
+    assert table.startswith("| pending payments | confirm p50 / p99 (s) |")
+    assert table in done.stderr
+    assert len(table.splitlines()) == 2 + len(rows)
