@@ -9,6 +9,7 @@ not need it, so the gaps between checks are not reported here.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from typing import Any
 
@@ -75,6 +76,8 @@ async def run_scaling(config: BenchConfig, sizes: list[int]) -> dict[str, Any]:
         began = time.perf_counter()
         result = await run_bench(sized)
         rows.append(row(result, time.perf_counter() - began))
+        # A long run's earlier sizes survive a later failure in the log.
+        say(f"scaling: {json.dumps(rows[-1])}")
     return {"scaling": rows, "machine": machine(), "errors": sum(len(r["errors"]) for r in rows)}
 
 
