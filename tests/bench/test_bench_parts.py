@@ -54,7 +54,7 @@ def test_profile_summary_attributes_samples(tmp_path: Path) -> None:
     assert summary["inclusive_pct_by_project_function"]["worker.py:main"] == 100.0
 
 
-def test_defaults_match_the_issue() -> None:
+def test_defaults_are_the_documented_ones() -> None:
     config = parse_args([]).config
     assert (config.n, config.rounds, config.pending) == (500, 3, 0)
     assert parse_args(["--pending", "10000"]).config.pending == 10000
