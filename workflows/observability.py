@@ -62,6 +62,16 @@ def resolution_discrepancy(operator_status: str, provider_status: str) -> None:
     )
 
 
+def subscription_period_finished(outcome: str, reason: str) -> None:
+    """A subscription period ended (a ``PeriodOutcome``); ``reason`` is a code, never the stop note."""
+    _add(names.SUBSCRIPTION_PERIODS_FINISHED, {"outcome": outcome, "reason": reason})
+
+
+def webhook_event_dropped(event_type: str) -> None:
+    """A webhook event could not be queued for delivery and is lost: alert on any."""
+    _add(names.WEBHOOK_EVENTS_DROPPED, {"use_case": use_case(), "event_type": event_type})
+
+
 def operation_started() -> None:
     _add(names.OPERATIONS_STARTED, {"use_case": use_case()})
 

@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from momoflow.validation import TIMING_BOUNDS
 
-from workflows import patches
+from workflows import observability, patches
 from workflows.admission import admit
 
 SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
@@ -65,6 +65,8 @@ RETRY_ONLY_FAILED = "subscription-retry-only-failed"
 _SETTLE_LIMIT = timedelta(seconds=TIMING_BOUNDS["deadline_s"][1] + TIMING_BOUNDS["reconcile_max_age_s"][1], days=1)
 _MANDATE_CHECK_LIMIT = timedelta(minutes=10)
 MANDATE_CHECK_UNAVAILABLE = "MANDATE_CHECK_UNAVAILABLE"
+# The metric's reason code for a STOPPED period (its note names the mandate, so it is no label).
+MANDATE_NOT_APPROVED = "MANDATE_NOT_APPROVED"
 
 
 def scheduled_time(inp: SubscriptionDebitInput) -> datetime:
@@ -109,21 +111,23 @@ class SubscriptionDebitWorkflow:
                     retry_policy=_SHORT,
                 )
                 workflow.logger.info("subscription stopped", extra={"reason": refusal})
-                return result.model_copy(update={"status": PeriodOutcome.STOPPED, "reason": note})
+                stopped = result.model_copy(update={"status": PeriodOutcome.STOPPED, "reason": note})
+                return _finished(stopped, MANDATE_NOT_APPROVED)
             careful = patches.patched(RETRY_ONLY_FAILED)
             state = await self._debit(inp, period, attempt, result, careful)
             result.last_state = state
             unsure = _unsure(state) if careful else None
             if unsure is not None:
-                result.status, result.reason = unsure, state.reason or state.status.value
-                workflow.logger.warning("debit outcome not certain; not retried", extra={"outcome": unsure})
-                return result
+                outcome, why = unsure
+                result.status, result.reason = outcome, state.reason or state.status.value
+                workflow.logger.warning("debit outcome not certain; not retried", extra={"outcome": outcome})
+                return _finished(result, why)
             if state.status is PaymentStatus.SUCCESSFUL:
                 result.status, result.reason = PeriodOutcome.SUCCESSFUL, None
                 result.financial_transaction_id = state.financial_transaction_id
-                return result
+                return _finished(result, "none")
             result.reason = state.reason or state.status.value
-        return result
+        return _finished(result, result.reason or "UNSPECIFIED")
 
     async def _debit(
         self, inp: SubscriptionDebitInput, period: datetime, attempt: int, result: SubscriptionPeriod, careful: bool
@@ -191,18 +195,28 @@ class SubscriptionDebitWorkflow:
         return None
 
 
-def _unsure(state: PaymentState) -> str | None:
-    """The period's outcome when the debit's result is not MoMo's own final word; None when it is.
+def _finished(result: SubscriptionPeriod, reason: str) -> SubscriptionPeriod:
+    """Count the period's outcome (a metric, not a command: replays and old histories are unchanged)."""
+    observability.subscription_period_finished(result.status, reason)
+    return result
+
+
+def _unsure(state: PaymentState) -> tuple[str, str] | None:
+    """The period's outcome, and why as a code, when the debit's result is not MoMo's own final
+    word; None when it is.
 
     Only then may a FAILED debit be retried (or a SUCCESSFUL one be counted as paid).
     """
     if state.discrepancy is not None:
-        return PeriodOutcome.NEEDS_REVIEW  # MoMo contradicted an operator
+        return PeriodOutcome.NEEDS_REVIEW, "DISCREPANCY"  # MoMo contradicted an operator
     if state.resolved_by is not None and state.resolution_check is not ResolutionCheck.CONFIRMED:
-        return PeriodOutcome.NEEDS_REVIEW  # an operator decided and MoMo has not confirmed it
+        # An operator decided and MoMo has not confirmed it.
+        return PeriodOutcome.NEEDS_REVIEW, "RESOLUTION_UNCONFIRMED"
     if state.status is PaymentStatus.UNKNOWN:
-        # Never settled; or the Request to Pay ended abnormally (terminated, failed, timed out).
-        return PeriodOutcome.UNKNOWN if state.reason in (None, "DEBIT_NOT_SETTLED") else PeriodOutcome.NEEDS_REVIEW
+        # Never settled; or the Request to Pay ended abnormally (terminated, failed, timed out: DEBIT_<status>).
+        if state.reason in (None, "DEBIT_NOT_SETTLED"):
+            return PeriodOutcome.UNKNOWN, "NO_FINAL_ANSWER"
+        return PeriodOutcome.NEEDS_REVIEW, state.reason or "UNSPECIFIED"
     if state.status not in (PaymentStatus.SUCCESSFUL, PaymentStatus.FAILED):
-        return PeriodOutcome.UNKNOWN
+        return PeriodOutcome.UNKNOWN, "NO_FINAL_STATUS"
     return None

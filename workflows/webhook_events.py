@@ -22,6 +22,8 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import WebhookAnnouncement, WebhookEvent, WebhookEventData
     from momoflow.models import Party, PaymentState
 
+from workflows import observability
+
 # Patch id of "announce final statuses as webhook events".
 WEBHOOK_EVENTS = "webhook-events"
 SUCCEEDED = "payment.succeeded"
@@ -79,7 +81,8 @@ def party_of(request: object | None) -> Party | None:
 
 
 async def announce(event: WebhookEvent) -> None:
-    """Queue the event for delivery; a failure to queue is logged and never fails the payment."""
+    """Queue the event for delivery; a failure to queue is logged, counted (the event is lost) and
+    never fails the payment."""
     try:
         await workflow.execute_activity(
             contract.WEBHOOK_ENQUEUE,
@@ -93,3 +96,4 @@ async def announce(event: WebhookEvent) -> None:
         workflow.logger.error(
             "webhook event could not be queued", extra={"event_id": event.id, "error": str(exc.cause)}
         )
+        observability.webhook_event_dropped(event.type)

@@ -94,6 +94,20 @@ RESOLUTION_DISCREPANCIES = Metric(
     ("use_case", "operator_status", "provider_status"),
     "Final MoMo answers that contradict an operator's resolution of an UNKNOWN operation.",
 )
+SUBSCRIPTION_PERIODS_FINISHED = Metric(
+    "momoflow_subscription_periods_finished",
+    "counter",
+    ("outcome", "reason"),
+    "Subscription periods that ended, by outcome (SUCCESSFUL, FAILED, STOPPED, UNKNOWN, NEEDS_REVIEW) "
+    "and reason code; UNKNOWN and NEEDS_REVIEW need a person.",
+)
+WEBHOOK_EVENTS_DROPPED = Metric(
+    "momoflow_webhook_events_dropped",
+    "counter",
+    ("use_case", "event_type"),
+    "Webhook events that could not be handed to their delivery workflow within the enqueue budget "
+    "and were dropped (never delivered, not resendable).",
+)
 # Set by the worker from Temporal visibility; every replica exports the same values (take max()).
 OPERATIONS_UNKNOWN = Metric(
     "momoflow_operations_unknown",
@@ -126,6 +140,8 @@ SDK: tuple[Metric, ...] = (
     UNKNOWN_DURATION,
     RESOLUTION_CHECKS,
     RESOLUTION_DISCREPANCIES,
+    SUBSCRIPTION_PERIODS_FINISHED,
+    WEBHOOK_EVENTS_DROPPED,
 )
 GAUGES: tuple[Metric, ...] = (OPERATIONS_UNKNOWN, OPERATIONS_UNKNOWN_OLDEST, UNKNOWN_SCAN_SUCCESS)
 ALL: tuple[Metric, ...] = SDK + GAUGES

@@ -18,7 +18,7 @@ from activities.errors import still_pending
 from momoflow import contract
 from momoflow.contract import ProviderStatus, StatusCheck, Steps, status_task_queue
 from momoflow.models import Product
-from momoflow.settings import PaymentDefaults
+from momoflow.settings import PaymentDefaults, WebhookSettings
 
 
 @dataclass
@@ -113,13 +113,15 @@ async def workers(
     workflows: list[type],
     activities: list[Callable[..., Any]],
     defaults: PaymentDefaults | None = None,
+    webhooks: WebhookSettings | None = None,
 ) -> AsyncIterator[None]:
     """A worker on the main queue and one per product status queue, as worker.py runs them.
 
-    The main worker judges inputs (``momoflow.admit``) with ``defaults`` as its timing settings.
+    The main worker judges inputs (``momoflow.admit``) with ``defaults`` as its timing settings,
+    and with webhooks on when ``webhooks`` configures them.
     """
     async with contextlib.AsyncExitStack() as stack:
-        main = [admission_activity(defaults or PaymentDefaults()), *activities]
+        main = [admission_activity(defaults or PaymentDefaults(), webhooks), *activities]
         await stack.enter_async_context(Worker(env.client, task_queue=queue, workflows=workflows, activities=main))
         for product in Product:
             await stack.enter_async_context(

@@ -8,31 +8,53 @@ itself is tested against the real dev server (tests/integration).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from temporalio import activity
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import MetricBuffer, Runtime, TelemetryConfig
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from activities.errors import still_pending
 from activities.subscriptions import SubscriptionActivities
 from momoflow import contract
 from momoflow.contract import PreApprovalEntry, PreApprovalListing, ProviderStatus, StatusCheck, SubmitRequestToPay
+from momoflow.metrics import names
 from momoflow.models import Party, PaymentState, PaymentStatus, Resolution, TimingOverrides
 from momoflow.subscription import Cadence, StopSubscription, SubscriptionDebitInput, SubscriptionPeriod
 from tests.workflows.cases import TIMING
 from tests.workflows.fakes import workers
+from tests.workflows.metering import Metrics, metered_env
 from workflows.request_to_pay import RequestToPayWorkflow
 from workflows.subscription_debit import SubscriptionDebitWorkflow
 
 MANDATE = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 DAY = timedelta(days=1)
 START = datetime(2030, 1, 1, tzinfo=UTC)
+PERIODS = names.SUBSCRIPTION_PERIODS_FINISHED.name
+HISTORIES = Path(__file__).parent.parent / "replay" / "histories"
+
+
+def _periods(metrics: Metrics) -> list[tuple[object, object, float]]:
+    """Each count of a finished period: (outcome, reason, increment), sorted; always from SubscriptionDebit."""
+    counted = metrics.of(PERIODS)
+    assert {attrs["workflow_type"] for _, attrs in counted} <= {contract.WorkflowType.SUBSCRIPTION_DEBIT}
+    return sorted((attrs["outcome"], attrs["reason"], value) for value, attrs in counted)
+
+
+@pytest_asyncio.fixture
+async def metered() -> AsyncIterator[tuple[WorkflowEnvironment, Metrics]]:
+    async with metered_env() as pair:
+        yield pair
 
 
 @dataclass
@@ -254,10 +276,11 @@ async def test_a_debit_still_reconciling_after_eight_days_is_waited_for(
 
 @pytest.mark.parametrize("momo_later", [None, "SUCCESSFUL"])
 async def test_a_debit_an_operator_failed_is_not_debited_again(
-    time_env: WorkflowEnvironment, task_queue: str, momo_later: str | None
+    metered: tuple[WorkflowEnvironment, Metrics], task_queue: str, momo_later: str | None
 ) -> None:
     # An operator resolves the UNKNOWN debit as FAILED, and MoMo never confirms it (or contradicts
     # it: the customer approved after all). The period needs review and no second debit is sent.
+    time_env, metrics = metered
     momo = FakeMomo(outcome=lambda external_id, nth: "PENDING")
     runner = Runner(time_env, task_queue, momo)
     async with runner.workers():
@@ -282,6 +305,51 @@ async def test_a_debit_an_operator_failed_is_not_debited_again(
     assert period.last_state is not None
     assert (period.last_state.discrepancy is not None) == (momo_later is not None)
     assert len(momo.posts) == 1
+    # Counted for the alert that calls a person, with why as a code.
+    why = "RESOLUTION_UNCONFIRMED" if momo_later is None else "DISCREPANCY"
+    assert _periods(metrics) == [("NEEDS_REVIEW", why, 1)]
+
+
+async def test_each_period_is_counted_once_by_outcome_and_reason_code(
+    metered: tuple[WorkflowEnvironment, Metrics], task_queue: str
+) -> None:
+    # Day 1 is paid; day 2 fails twice; MoMo never answers day 3's debit; then the mandate is cancelled.
+    plan = {"20300102": ["NOT_ENOUGH_FUNDS", "NOT_ENOUGH_FUNDS"], "20300103": ["PENDING"]}
+
+    def outcome(external_id: str, nth: int) -> str:
+        script = next((s for day, s in plan.items() if f"-{day}T" in external_id), [])
+        return script[nth - 1] if nth <= len(script) else "SUCCESSFUL"
+
+    env, metrics = metered
+    momo = FakeMomo(outcome=outcome)
+    runner = Runner(env, task_queue, momo)
+    async with runner.workers():
+        results = [await runner.run(START + n * DAY) for n in range(3)]
+        await runner.run(START)  # the paid period run again (a double fire): a run of its own, counted too
+        momo.mandate_status = "CANCELLED"
+        results.append(await runner.run(START + 3 * DAY))
+    assert [r.status for r in results] == ["SUCCESSFUL", "FAILED", "UNKNOWN", "STOPPED"]
+    assert _periods(metrics) == [
+        ("FAILED", "NOT_ENOUGH_FUNDS", 1),
+        ("STOPPED", "MANDATE_NOT_APPROVED", 1),
+        ("SUCCESSFUL", "none", 1),
+        ("SUCCESSFUL", "none", 1),
+        ("UNKNOWN", "NO_FINAL_ANSWER", 1),
+    ]
+    # The stop note names the mandate; labels never carry it, the subscription or the payer.
+    values = " ".join(str(v) for _, attrs in metrics.of(PERIODS) for v in attrs.values())
+    assert MANDATE not in values and runner.subscription_id not in values and "46733123999" not in values
+
+
+async def test_replaying_a_period_counts_nothing() -> None:
+    buffer = MetricBuffer(10_000)
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=buffer))
+    replayer = Replayer(workflows=[SubscriptionDebitWorkflow], data_converter=pydantic_data_converter, runtime=runtime)
+    paths = sorted(HISTORIES.glob("*subscription-debit.json"))
+    assert paths
+    for path in paths:
+        await replayer.replay_workflow(WorkflowHistory.from_json(path.stem, path.read_text()))
+    assert not [u for u in buffer.retrieve_updates() if u.metric.name == PERIODS]
 
 
 async def test_a_run_outside_a_schedule_needs_its_time(time_env: WorkflowEnvironment, task_queue: str) -> None:

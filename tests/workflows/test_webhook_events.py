@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
@@ -19,13 +20,16 @@ from momoflow import contract
 from momoflow import search_attributes as sa
 from momoflow.contract import (
     ProviderStatus,
+    WebhookAnnouncement,
     WebhookDeliveries,
     WebhookDispatch,
     WebhookRetry,
 )
+from momoflow.metrics import names
 from momoflow.models import PaymentState, PaymentStatus, PaymentTiming, Resolution
 from momoflow.operations import RequestToPayInput, RequestToPayRequest
 from tests.workflows.fakes import FakeOperation, workers
+from tests.workflows.metering import metered_env
 from tests.workflows.webhook_support import SETTINGS, ScriptedReceiver, webhook_workers
 from workflows import patches
 from workflows.request_to_pay import RequestToPayWorkflow
@@ -311,3 +315,33 @@ async def test_without_webhooks_the_payment_history_is_unchanged(
     assert patch_ids == [patches.BASELINE]  # and so no marker of its own for WEBHOOK_EVENTS
     scheduled = [e.activity_task_scheduled_event_attributes.activity_type.name for e in history.events]
     assert contract.WEBHOOK_ENQUEUE not in scheduled
+
+
+async def test_an_event_that_cannot_be_queued_for_an_hour_is_dropped_and_counted(task_queue: str) -> None:
+    # Temporal is unreachable from the worker's enqueue step: it is retried for its hour, then the
+    # event is dropped (the payment still ends normally) and counted for the alert.
+    attempts: list[str] = []
+
+    @activity.defn(name=contract.WEBHOOK_ENQUEUE)
+    async def unreachable(announcement: WebhookAnnouncement) -> bool:
+        attempts.append(announcement.event.type)
+        raise RuntimeError("Temporal unreachable")
+
+    fake = FakeOperation(statuses=[SUCCESS])
+    async with (
+        metered_env() as (env, metrics),
+        workers(env, task_queue, [RequestToPayWorkflow], [unreachable, *fake.activities()], webhooks=SETTINGS),
+    ):
+        payment = await _start(env, task_queue)
+        for _ in range(200):  # the test server skips no time between activity retries: skip it here
+            if (await payment.describe()).status is WorkflowExecutionStatus.COMPLETED:
+                break
+            await env.sleep(60)
+        state: PaymentState = await payment.result()
+        dropped = metrics.of(names.WEBHOOK_EVENTS_DROPPED.name)
+    assert state.status is PaymentStatus.SUCCESSFUL
+    assert len(attempts) > 10 and set(attempts) == {"payment.succeeded"}
+    assert [(value, attrs["use_case"], attrs["event_type"]) for value, attrs in dropped] == [
+        (1, "request_to_pay", "payment.succeeded")
+    ]
+    assert metrics.total(names.OPERATIONS_FINISHED.name, status="SUCCESSFUL") == 1
