@@ -40,7 +40,8 @@ RULES = ROOT / "deploy/prometheus/alerts.yml"
 DASHBOARD = ROOT / "deploy/grafana/dashboards/momoflow.json"
 PAYER = "46733999999"  # an ordinary payer: approves, MoMo calls back
 SILENT_PAYER = "46733123453"  # never answers: the payment goes UNKNOWN at its deadline
-# Workflow-level names that appear only once something happened (UNKNOWN, a resolution, a retry wait).
+# Workflow-level names that appear only once something happened (UNKNOWN, a resolution, a retry wait,
+# a subscription period, a dropped webhook event).
 ONLY_ON_EVENTS = {"momoflow_momo_retry_after_seconds"} | {
     metric.exported
     for metric in (
@@ -48,6 +49,8 @@ ONLY_ON_EVENTS = {"momoflow_momo_retry_after_seconds"} | {
         names.UNKNOWN_DURATION,
         names.RESOLUTION_CHECKS,
         names.RESOLUTION_DISCREPANCIES,
+        names.SUBSCRIPTION_PERIODS_FINISHED,
+        names.WEBHOOK_EVENTS_DROPPED,
     )
 }
 

@@ -123,5 +123,11 @@ def test_the_runtime_exports_the_workflow_names_as_the_rules_use_them() -> None:
         assert re.search(rf'{metric.name}_bucket{{[^}}]*le="604800"}} 1', text)
     # Every name the alert rules use is spelled as exported.
     rules = RULES.read_text()
-    for metric in (names.OPERATIONS_BECAME_UNKNOWN, names.RESOLUTION_DISCREPANCIES, names.OPERATIONS_UNKNOWN_OLDEST):
+    for metric in (
+        names.OPERATIONS_BECAME_UNKNOWN,
+        names.RESOLUTION_DISCREPANCIES,
+        names.OPERATIONS_UNKNOWN_OLDEST,
+        names.SUBSCRIPTION_PERIODS_FINISHED,
+        names.WEBHOOK_EVENTS_DROPPED,
+    ):
         assert metric.exported in rules
