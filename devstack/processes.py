@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -13,8 +14,44 @@ from pathlib import Path
 
 import httpx
 
+# Ports handed out by this process: a port is free until its process binds it, seconds later.
+_handed_out: set[int] = set()
+# Not the random module's shared state, which tests may seed.
+_pick = random.SystemRandom()
+_LOWEST_PORT = 10000
+
+
+def _ephemeral_low() -> int:
+    """The lowest port Linux picks for ``bind(0)`` and outgoing connections (0 when unknown)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _bindable(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on, from below the kernel's ephemeral range when there is room.
+
+    A port the kernel hands out for ``bind(0)`` comes from the range it also takes outgoing
+    connections' source ports from, so in the seconds before a process binds it, a connection of
+    this or another stack (e.g. a second test process) can take it: "address already in use".
+    """
+    low = _ephemeral_low()
+    if low - _LOWEST_PORT >= 2000:
+        for _ in range(100):
+            port = _pick.randrange(_LOWEST_PORT, low)
+            if port not in _handed_out and _bindable(host, port):
+                _handed_out.add(port)
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])

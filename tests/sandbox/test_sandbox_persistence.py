@@ -15,18 +15,12 @@ from pathlib import Path
 
 import httpx
 
+from devstack.processes import free_port
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"collection": "persist-collection-key", "disbursement": "persist-disbursement-key"}
 NEVER_ANSWERS = "46733123453"
 ORDINARY = "46733123499"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -96,7 +90,7 @@ def _wait_final(http: httpx.Client, path: str, product: str, token: str) -> dict
 
 def test_state_survives_a_restart(tmp_path: Path) -> None:
     state_file = tmp_path / "sandbox-state.json"
-    port = _free_port()
+    port = free_port()
     paid, pending, sent = (str(uuid.uuid4()) for _ in range(3))
     payer = {"partyIdType": "MSISDN", "partyId": ORDINARY}
     with sandbox(port, state_file) as http:
@@ -151,7 +145,7 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
 
 def test_a_payment_pending_at_shutdown_concludes_after_the_restart(tmp_path: Path) -> None:
     state_file = tmp_path / "sandbox-state.json"
-    port = _free_port()
+    port = free_port()
     reference = str(uuid.uuid4())
     rtp = {
         "amount": "40",
@@ -177,7 +171,7 @@ def test_a_payment_pending_at_shutdown_concludes_after_the_restart(tmp_path: Pat
 
 
 def test_without_a_state_file_nothing_is_kept(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with sandbox(port, None) as http:
         _, token = _provision(http, "collection")
     with sandbox(port, None) as http:
