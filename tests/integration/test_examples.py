@@ -11,11 +11,13 @@ from __future__ import annotations
 import ast
 import asyncio
 import base64
+import fcntl
 import hashlib
 import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +45,19 @@ def _built_typescript_example() -> Path:
     if node is None or npm is None:
         pytest.skip("node and npm are needed for the TypeScript example and are not installed")
     lock = hashlib.sha256((TS_DIR / "package-lock.json").read_bytes()).hexdigest()
-    if not STAMP.exists() or STAMP.read_text() != lock:
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=TS_DIR, check=True, timeout=300, capture_output=True)
-        STAMP.write_text(lock)
-    tsc = TS_DIR / "node_modules" / "typescript" / "bin" / "tsc"
-    subprocess.run([node, str(tsc), "-p", "."], cwd=TS_DIR, check=True, timeout=120, capture_output=True)
+    # One build at a time: test processes running side by side (pytest -n) share node_modules and dist.
+    build_lock = (
+        Path(tempfile.gettempdir()) / f"momoflow-ts-build-{hashlib.sha256(bytes(TS_DIR)).hexdigest()[:12]}.lock"
+    )
+    with build_lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if not STAMP.exists() or STAMP.read_text() != lock:
+            subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"], cwd=TS_DIR, check=True, timeout=300, capture_output=True
+            )
+            STAMP.write_text(lock)
+        tsc = TS_DIR / "node_modules" / "typescript" / "bin" / "tsc"
+        subprocess.run([node, str(tsc), "-p", "."], cwd=TS_DIR, check=True, timeout=120, capture_output=True)
     return TS_DIR / "dist"
 
 
