@@ -46,9 +46,10 @@ from workflows.registry import WORKFLOWS  # one per use case (momoflow/use_cases
 
 # Temporal's sandbox re-imports a workflow's module, and every module it imports that is not
 # passed through, for each workflow run. momoflow's workflow code holds no module state (a
-# run's state lives on its workflow instance), so the production worker loads it once:
-# measured with `python -m bench`, this takes about a third off the worker's CPU per payment
-# (README, Performance). Workflow and replay tests keep the strict default sandbox, so
+# run's state lives on its workflow instance), so the production worker loads it once
+# (a py-spy profile under `python -m bench` had a workflow module's import at 7% of the
+# worker's samples; see README, Performance). Workflow and replay tests keep the strict
+# default sandbox, so
 # non-deterministic code in these modules is still caught there.
 SHARED_WORKFLOW_MODULES = ("workflows",)
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(

@@ -43,8 +43,9 @@ _DECIDED = "_momoflow_patch_baseline"
 def patched(patch_id: str) -> bool:
     """True when this run takes the new side of ``patch_id``.
 
-    The run's first call decides the baseline (every workflow asks its first patch
-    before its admission's local activity, so the marker lands in the first task).
+    The run's first call decides the baseline. Workflows that ask a patch right after
+    their admission ask their first one before it (see ``admit(decide=...)``), so the
+    marker lands in the first task; the others ask theirs after a real activity.
     """
     instance = workflow.instance()
     baseline: bool | None = getattr(instance, _DECIDED, None)
