@@ -1,26 +1,37 @@
-"""``python -m bench.baseline_worker``: run the baseline workflow and its no-op activities.
+"""``python -m bench.baseline_worker``: run the baseline and floor workflows and their activities.
 
 Built like ``worker.py``: one client with momoflow's data converter, a main
-worker for the workflow and the first activity, a second worker on the status
-queue with the same server-side rate limit, the same graceful shutdown. Reads
-the same ``TEMPORAL_*`` and ``MOMO_STATUS_CHECKS_PER_SECOND`` settings.
+worker for each workflow and its first activity, a second worker on each
+status queue with the same server-side rate limit, the same graceful shutdown
+and the same JSON logs. Reads the same ``TEMPORAL_*``, ``MOMO_*`` and
+``CALLBACK_*`` settings. The baseline's activities do nothing; the floor's are
+momoflow's own Request to Pay activities (bench/floor.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 from datetime import timedelta
 
+import httpx
 from temporalio.worker import Worker
 
 from bench.baseline import BaselineWorkflow, noop_get_status, noop_submit
-from momoflow.settings import MomoSettings, TemporalSettings
+from bench.floor import FloorWorkflow
+from momo.tokens import TokenCache
+from momoflow.contract import status_task_queue
+from momoflow.logging import configure_logging
+from momoflow.models import Product
+from momoflow.settings import CallbackSettings, MomoSettings, TemporalSettings
 from momoflow.temporal import connect
+from momoflow.wiring import build_activities
 
 READY_LINE = "baseline worker started"
+FLOOR_QUEUE = "bench-floor"
 
 
 def _shutdown_grace() -> timedelta:
@@ -31,23 +42,40 @@ async def run_worker(stop: asyncio.Event) -> None:
     temporal = TemporalSettings()
     momo = MomoSettings()
     client = await connect(temporal)
-    main = Worker(
-        client,
-        task_queue=temporal.task_queue,
-        workflows=[BaselineWorkflow],
-        activities=[noop_submit],
-        graceful_shutdown_timeout=_shutdown_grace(),
-    )
-    status = Worker(
-        client,
-        task_queue=temporal.status_queue("collection"),
-        activities=[noop_get_status],
-        max_task_queue_activities_per_second=momo.status_checks_per_second,
-        graceful_shutdown_timeout=_shutdown_grace(),
-    )
-    async with main, status:
-        print(f"{READY_LINE} task_queue={temporal.task_queue} pid={os.getpid()}", flush=True)
-        await stop.wait()
+    tokens = TokenCache(refresh_margin_s=momo.token_refresh_margin_s)
+    async with httpx.AsyncClient(timeout=momo.http_timeout_s) as http:
+        (collection,) = [
+            g for g in build_activities(http, momo, CallbackSettings(), tokens) if g.product is Product.COLLECTION
+        ]
+        queues = [
+            (temporal.task_queue, BaselineWorkflow, [noop_submit], [noop_get_status]),
+            (FLOOR_QUEUE, FloorWorkflow, collection.main, collection.status),
+        ]
+        workers = []
+        for queue, workflow_class, first, status in queues:
+            workers.append(
+                Worker(
+                    client,
+                    task_queue=queue,
+                    workflows=[workflow_class],
+                    activities=first,
+                    graceful_shutdown_timeout=_shutdown_grace(),
+                )
+            )
+            workers.append(
+                Worker(
+                    client,
+                    task_queue=status_task_queue(queue, "collection"),
+                    activities=status,
+                    max_task_queue_activities_per_second=momo.status_checks_per_second,
+                    graceful_shutdown_timeout=_shutdown_grace(),
+                )
+            )
+        async with contextlib.AsyncExitStack() as running:
+            for worker in workers:
+                await running.enter_async_context(worker)
+            print(f"{READY_LINE} task_queue={temporal.task_queue} pid={os.getpid()}", flush=True)
+            await stop.wait()
     print("baseline worker stopped", flush=True)
 
 
@@ -60,6 +88,7 @@ def main() -> None:
             loop.add_signal_handler(sig, stop.set)
         await run_worker(stop)
 
+    configure_logging("baseline-worker")
     asyncio.run(runner())
     sys.stdout.flush()
     sys.stderr.flush()

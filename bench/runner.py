@@ -11,9 +11,11 @@ the end.
   wait, activity on the status queue) whose activities do nothing and whose
   signal the benchmark sends itself, on the same server with the same worker
   options.
+* Floor: the baseline's shape with MoMo's real round trips (POST, callback
+  through the gateway, GET) and nothing of momoflow's own (bench/floor.py).
 
-Rounds alternate (full, baseline, full, …) so a busy neighbour on a shared
-machine slows both; the figures are medians across rounds. ``--pending`` then
+Rounds alternate (full, floor, baseline, full, …) so a busy neighbour on a shared
+machine slows all three; the figures are medians across rounds. ``--pending`` then
 parks many payments whose customer never answers and measures what each one
 costs in worker memory and server database size. ``--backlog`` instead times
 callback-confirmed payments while such payments poll (bench/backlog.py);
@@ -43,13 +45,15 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from bench.backlog import NEVER_ANSWERS, run_backlog
 from bench.baseline import BaselineInput, BaselineWorkflow
-from bench.baseline_worker import READY_LINE
+from bench.baseline_worker import FLOOR_QUEUE, READY_LINE
+from bench.floor import FloorInput, FloorWorkflow
 from bench.histories import per_use_case
 from bench.measure import cpu_seconds, machine, median, memory, percentile, sqlite_bytes
 from devstack import Stack, StackConfig
 from devstack.processes import Check, ManagedProcess
 from momoflow.contract import status_task_queue
 from momoflow.models import PaymentStatus, PaymentTiming
+from momoflow.operations import RequestToPayRequest
 from starter.facade import Momoflow
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +63,7 @@ PAYER_BASE = 46700000000
 
 BASELINE_QUEUE = "bench-baseline"
 BASELINE_STATUS_QUEUE = status_task_queue(BASELINE_QUEUE, "collection")
+FLOOR_STATUS_QUEUE = status_task_queue(FLOOR_QUEUE, "collection")
 
 # Long enough that every full-path payment is finished by its callback, never by polling.
 CALLBACK_PATH_TIMING = PaymentTiming(callback_timeout_s=600, poll_interval_s=30, deadline_s=1800)
@@ -109,7 +114,7 @@ class BenchConfig:
 
 @dataclass
 class Round:
-    kind: str  # "full" or "baseline"
+    kind: str  # "full", "floor" or "baseline"
     index: int
     n: int
     wall_s: float
@@ -250,6 +255,20 @@ class Bench:
         result = await handle.result()
         return (time.perf_counter() - started) * 1000, result, workflow_id
 
+    async def _floor_payment(self, workflow_id: str) -> tuple[float, Any, str]:
+        started = time.perf_counter()
+        request = RequestToPayRequest.model_validate(self._request(workflow_id))
+        handle = await self.client.start_workflow(
+            FloorWorkflow.run,
+            FloorInput(request=request, status_task_queue=FLOOR_STATUS_QUEUE),
+            id=workflow_id,
+            task_queue=FLOOR_QUEUE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        result = await handle.result()
+        return (time.perf_counter() - started) * 1000, result, workflow_id
+
     # -- rounds ------------------------------------------------------------------------------
 
     async def _round(
@@ -295,6 +314,12 @@ class Bench:
         prefix = f"bench-{self.run_id}-{label or f'B{index}'}"
         return await self._round("baseline", index, n, lambda i: self._baseline_payment(f"{prefix}-{i}"))
 
+    async def floor_round(self, index: int, n: int, label: str | None = None) -> Round:
+        prefix = f"floor-{self.run_id}-{label or f'L{index}'}"
+        result = await self._round("floor", index, n, lambda i: self._floor_payment(f"{prefix}-{i}"))
+        result.errors += [f"floor payment ended {r.status}" for r in result.states if r.status != "SUCCESSFUL"]
+        return result
+
     async def history_shape(self, rounds: list[Round], sample: int = 25) -> dict[str, Any]:
         """Events and workflow tasks in a sample of the last round's histories: the shapes compared."""
         ids = rounds[-1].workflow_ids if rounds else []
@@ -319,28 +344,47 @@ class Bench:
             "timers_per_workflow": round(timers / len(events), 2) if events else 0.0,
         }
 
-    async def rounds(self) -> tuple[list[Round], list[Round]]:
+    async def rounds(self) -> dict[str, list[Round]]:
         c = self.config
+        kinds: dict[str, Callable[[int, int, str | None], Awaitable[Round]]] = {
+            "full": self.full_round,
+            "floor": self.floor_round,
+            "baseline": self.baseline_round,
+        }
         if c.warmup:
-            say(f"warm-up: {c.warmup} full-path and {c.warmup} baseline payments (not timed)")
-            for warm in (await self.full_round(0, c.warmup, "WF"), await self.baseline_round(0, c.warmup, "WB")):
+            say(f"warm-up: {c.warmup} payments of each kind (not timed)")
+            for kind, one_round in kinds.items():
+                warm = await one_round(0, c.warmup, f"W{kind}")
                 if warm.errors:
                     raise RuntimeError(f"warm-up failed: {warm.errors[:3]}")
-        full: list[Round] = []
-        baseline: list[Round] = []
+        done: dict[str, list[Round]] = {kind: [] for kind in kinds}
         for index in range(1, c.rounds + 1):
-            for kind in ("full", "baseline"):
+            for kind, one_round in kinds.items():
                 await asyncio.sleep(1.0)  # let the previous round's stragglers (visibility, logs) settle
-                result = await (self.full_round(index, c.n) if kind == "full" else self.baseline_round(index, c.n))
-                (full if kind == "full" else baseline).append(result)
+                result = await one_round(index, c.n, None)
+                done[kind].append(result)
                 s = result.summary()
                 say(
                     f"round {index} {kind:8s}: {s['payments_per_s']:7.1f} payments/s  "
                     f"p50 {s['p50_ms']:7.1f} ms  p99 {s['p99_ms']:7.1f} ms  errors {s['errors']}"
                 )
-        return full, baseline
+        return done
 
     # -- what the sandbox saw ----------------------------------------------------------------
+
+    @staticmethod
+    def floor_provider_counts(stats: dict[str, Any], rounds: list[Round]) -> dict[str, Any]:
+        """The floor's MoMo work per payment, to compare with the full path's."""
+        results = [r for one in rounds for r in one.states]
+        count = max(len(results), 1)
+        accepted: dict[str, int] = stats.get("posts_accepted", {})
+        gets: dict[str, int] = stats.get("status_gets", {})
+        refs = [r.reference_id.lower() for r in results]
+        return {
+            "floor_posts_per_payment": round(sum(accepted.get(ref, 0) for ref in refs) / count, 3),
+            "floor_gets_per_payment": round(sum(gets.get(ref, 0) for ref in refs) / count, 3),
+            "floor_callbacks_per_payment": round(sum(r.callbacks for r in results) / count, 3),
+        }
 
     @staticmethod
     def provider_counts(stats: dict[str, Any], rounds: list[Round]) -> dict[str, Any]:
@@ -494,7 +538,8 @@ class Bench:
             backlog["machine"] = machine()
             backlog["errors"] = len(backlog["backlog_errors"])
             return backlog
-        full, baseline = await self.rounds()
+        done = await self.rounds()
+        full, floor, baseline = done["full"], done["floor"], done["baseline"]
         assert self.stack.worker is not None and self.baseline_worker is not None
         worker_mem = memory(self.stack.worker.pid)
         baseline_mem = memory(self.baseline_worker.pid)
@@ -502,8 +547,10 @@ class Bench:
         stats = await self.stack.sandbox_stats()
 
         full_rate = median([r.payments_per_s for r in full])
+        floor_rate = median([r.payments_per_s for r in floor])
         base_rate = median([r.payments_per_s for r in baseline])
         cpu_full = _cpu_per_payment(full)
+        cpu_floor = _cpu_per_payment(floor)
         cpu_base = _cpu_per_payment(baseline)
         result: dict[str, Any] = {
             "n": c.n,
@@ -515,17 +562,35 @@ class Bench:
                 round(f.payments_per_s / b.payments_per_s, 3) if b.payments_per_s else 0.0
                 for f, b in zip(full, baseline, strict=True)
             ],
+            # The floor: MoMo's round trips on the baseline's shape (bench/floor.py). What separates the
+            # full path from the floor is momoflow's own cost; the floor from the baseline, MoMo's.
+            "floor_payments_per_s": round(floor_rate, 2),
+            "floor_throughput_ratio": round(floor_rate / base_rate, 3) if base_rate else 0.0,
+            "full_vs_floor_ratio": round(full_rate / floor_rate, 3) if floor_rate else 0.0,
+            "floor_round_ratios": [
+                round(f.payments_per_s / b.payments_per_s, 3) if b.payments_per_s else 0.0
+                for f, b in zip(floor, baseline, strict=True)
+            ],
             "full_p50_ms": round(median([percentile(r.latencies_ms, 50) for r in full]), 1),
             "full_p99_ms": round(median([percentile(r.latencies_ms, 99) for r in full]), 1),
             "baseline_p50_ms": round(median([percentile(r.latencies_ms, 50) for r in baseline]), 1),
             "baseline_p99_ms": round(median([percentile(r.latencies_ms, 99) for r in baseline]), 1),
+            "floor_p50_ms": round(median([percentile(r.latencies_ms, 50) for r in floor]), 1),
+            "floor_p99_ms": round(median([percentile(r.latencies_ms, 99) for r in floor]), 1),
             **self.provider_counts(stats, full),
+            **self.floor_provider_counts(stats, floor),
             "tokens_minted": sum(stats.get("tokens_issued", {}).values()),
             "tokens_minted_by_product": stats.get("tokens_issued", {}),
             "worker_peak_rss_mb": round(worker_mem.hwm_kb / 1024, 1),
             "worker_rss_mb": round(worker_mem.rss_kb / 1024, 1),
             "baseline_worker_peak_rss_mb": round(baseline_mem.hwm_kb / 1024, 1),
-            "cpu_ms_per_payment": {"full": cpu_full, "baseline": cpu_base},
+            "cpu_ms_per_payment": {"full": cpu_full, "floor": cpu_floor, "baseline": cpu_base},
+            # CPU per payment of all processes, as a multiple of the baseline's.
+            "cpu_over_baseline": {
+                kind: round(cpu["total"] / cpu_base["total"], 3) if cpu_base["total"] else 0.0
+                for kind, cpu in (("full", cpu_full), ("floor", cpu_floor))
+            },
+            "full_cpu_over_floor": round(cpu_full["total"] / cpu_floor["total"], 3) if cpu_floor["total"] else 0.0,
             # On a saturated machine throughput follows CPU per payment; this ratio is steadier
             # than wall-clock throughput when neighbours come and go.
             "cpu_ratio": round(cpu_base["total"] / cpu_full["total"], 3) if cpu_full["total"] else 0.0,
@@ -535,11 +600,11 @@ class Bench:
                 if cpu_full["total"] > cpu_full.get("sandbox", 0.0)
                 else 0.0
             ),
-            "errors": sum(len(r.errors) for r in full + baseline),
-            "error_samples": [e for r in full + baseline for e in r.errors][:5],
+            "errors": sum(len(r.errors) for r in full + floor + baseline),
+            "error_samples": [e for r in full + floor + baseline for e in r.errors][:5],
             "status_checks_per_second": c.status_rate,
-            "history_shape": {"full": await self.history_shape(full), "baseline": await self.history_shape(baseline)},
-            "rounds_detail": [r.summary() for pair in zip(full, baseline, strict=True) for r in pair],
+            "history_shape": {kind: await self.history_shape(rounds) for kind, rounds in done.items()},
+            "rounds_detail": [r.summary() for trio in zip(full, floor, baseline, strict=True) for r in trio],
         }
         say("history events per payment: a few settled payments of each use case")
         result["history_events_per_payment"] = await per_use_case(self.client, self.momoflow, self.run_id)

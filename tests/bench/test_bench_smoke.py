@@ -20,7 +20,11 @@ REQUIRED = {
     "machine",
     "full_payments_per_s",
     "baseline_payments_per_s",
+    "floor_payments_per_s",
     "throughput_ratio",
+    "floor_throughput_ratio",
+    "full_vs_floor_ratio",
+    "cpu_over_baseline",
     "full_p50_ms",
     "full_p99_ms",
     "baseline_p50_ms",
@@ -52,6 +56,14 @@ def test_bench_prints_one_complete_json_object() -> None:
     assert result["full_payments_per_s"] > 0
     assert result["baseline_payments_per_s"] > 0
     assert result["throughput_ratio"] > 0
+    # The floor: the baseline's shape doing the same MoMo work as the full path, and no more.
+    assert result["floor_payments_per_s"] > 0
+    assert result["floor_throughput_ratio"] > 0 and result["full_vs_floor_ratio"] > 0
+    assert result["floor_posts_per_payment"] == 1
+    assert result["floor_gets_per_payment"] == 1
+    assert result["floor_callbacks_per_payment"] == 1
+    assert set(result["cpu_over_baseline"]) == {"full", "floor"}
+    assert result["cpu_ms_per_payment"]["floor"]["sandbox"] > 0
     assert 0 < result["full_p50_ms"] <= result["full_p99_ms"]
     assert 0 < result["baseline_p50_ms"] <= result["baseline_p99_ms"]
 
