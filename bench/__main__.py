@@ -1,4 +1,4 @@
-"""``python -m bench``: momoflow's full payment path against bare Temporal, in one run.
+"""``python -m bench``: momoflow's full payment path against bare Temporal and the floor, in one run.
 
 Prints one JSON object on stdout; progress goes to stderr. See bench/runner.py, and
 bench/scaling.py for ``--backlog-sizes``.

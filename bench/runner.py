@@ -241,16 +241,21 @@ class Bench:
         state = await payment.result()
         return (time.perf_counter() - started) * 1000, state, payment.workflow_id
 
-    async def _baseline_payment(self, workflow_id: str) -> tuple[float, Any, str]:
-        started = time.perf_counter()
-        handle = await self.client.start_workflow(
-            BaselineWorkflow.run,
-            BaselineInput(key=workflow_id, status_task_queue=BASELINE_STATUS_QUEUE),
+    async def _start(self, run: Any, arg: Any, workflow_id: str, task_queue: str) -> Any:
+        """Start a bench workflow the way the facade starts a payment: one run per id."""
+        return await self.client.start_workflow(
+            run,
+            arg,
             id=workflow_id,
-            task_queue=BASELINE_QUEUE,
+            task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
+
+    async def _baseline_payment(self, workflow_id: str) -> tuple[float, Any, str]:
+        started = time.perf_counter()
+        inp = BaselineInput(key=workflow_id, status_task_queue=BASELINE_STATUS_QUEUE)
+        handle = await self._start(BaselineWorkflow.run, inp, workflow_id, BASELINE_QUEUE)
         await handle.signal(BaselineWorkflow.callback, "callback")
         result = await handle.result()
         return (time.perf_counter() - started) * 1000, result, workflow_id
@@ -258,14 +263,8 @@ class Bench:
     async def _floor_payment(self, workflow_id: str) -> tuple[float, Any, str]:
         started = time.perf_counter()
         request = RequestToPayRequest.model_validate(self._request(workflow_id))
-        handle = await self.client.start_workflow(
-            FloorWorkflow.run,
-            FloorInput(request=request, status_task_queue=FLOOR_STATUS_QUEUE),
-            id=workflow_id,
-            task_queue=FLOOR_QUEUE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
+        inp = FloorInput(request=request, status_task_queue=FLOOR_STATUS_QUEUE)
+        handle = await self._start(FloorWorkflow.run, inp, workflow_id, FLOOR_QUEUE)
         result = await handle.result()
         return (time.perf_counter() - started) * 1000, result, workflow_id
 
@@ -326,6 +325,8 @@ class Bench:
         step = max(len(ids) // sample, 1)
         events: list[float] = []
         tasks: list[float] = []
+        upserts: list[float] = []
+        markers: list[float] = []
         timers = 0
         for workflow_id in ids[::step][:sample]:
             try:
@@ -336,11 +337,16 @@ class Bench:
             kinds = [event.WhichOneof("attributes") for event in history.events]
             events.append(len(kinds))
             tasks.append(kinds.count("workflow_task_completed_event_attributes"))
+            # Each search-attribute update is also a write to the server's visibility store.
+            upserts.append(kinds.count("upsert_workflow_search_attributes_event_attributes"))
+            markers.append(kinds.count("marker_recorded_event_attributes"))
             timers += kinds.count("timer_started_event_attributes")
         return {
             "sampled": len(events),
             "events_median": median(events),
             "workflow_tasks_median": median(tasks),
+            "search_attribute_updates_median": median(upserts),
+            "markers_median": median(markers),
             "timers_per_workflow": round(timers / len(events), 2) if events else 0.0,
         }
 

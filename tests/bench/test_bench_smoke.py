@@ -64,6 +64,11 @@ def test_bench_prints_one_complete_json_object() -> None:
     assert result["floor_callbacks_per_payment"] == 1
     assert set(result["cpu_over_baseline"]) == {"full", "floor"}
     assert result["cpu_ms_per_payment"]["floor"]["sandbox"] > 0
+    # What separates the two: the admission's and the baseline patch's markers, and four
+    # search-attribute updates (three of momoflow's, one the SDK sends with the patch marker).
+    shape = result["history_shape"]
+    assert (shape["full"]["markers_median"], shape["full"]["search_attribute_updates_median"]) == (2, 4)
+    assert (shape["floor"]["markers_median"], shape["floor"]["search_attribute_updates_median"]) == (0, 0)
     assert 0 < result["full_p50_ms"] <= result["full_p99_ms"]
     assert 0 < result["baseline_p50_ms"] <= result["baseline_p99_ms"]
 
