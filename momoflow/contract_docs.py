@@ -22,7 +22,7 @@ from momoflow import codec, contract
 from momoflow import search_attributes as sa
 from momoflow.models import PaymentState, ProviderCallback, Resolution
 from momoflow.use_cases import USE_CASES, Message, UseCase
-from momoflow.validation import INVALID_REQUEST, TIMING_BOUNDS
+from momoflow.validation import INVALID_REQUEST, MISSING_INPUT, TIMING_BOUNDS
 from workflows import webhook_events
 from workflows.payment_pattern import NOT_SUBMITTED
 
@@ -194,7 +194,10 @@ Set by the asynchronous workflows (register them on your namespace); never a pho
 - `{INVALID_REQUEST}` (every workflow, non-retryable): the input does not decode (wrong
   type, missing field) or breaks a business rule. The message lists `field: rule` pairs,
   separated by `; `; `details[0]` is a list of `{{"field", "rule"}}` objects, with dotted
-  field paths such as `request.amount` or `timing.poll_interval_s`.
+  field paths such as `request.amount` or `timing.poll_interval_s`. A start with no argument
+  (or `null`) reports the field `input`:
+  "{MISSING_INPUT.rule}".
+  A payload labelled `json/plain` that is not JSON reports `input` too ("Invalid JSON: …").
 - Synchronous lookups (`ValidateAccountHolder`, `GetBalance`, `ListPreApprovals`,
   `CancelPreApproval`) fail with MoMo's code as the type (e.g. {business}, `RESOURCE_NOT_FOUND`,
   `BAD_REQUEST`), `NOT_CONFIGURED` when the worker has no credentials for the product, and

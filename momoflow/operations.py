@@ -11,6 +11,7 @@ judged once at a workflow's start by the worker (``momoflow.admit``).
 from __future__ import annotations
 
 import hashlib
+import typing
 from typing import Any
 
 from pydantic import (
@@ -56,6 +57,12 @@ class _WorkflowInput(BaseModel):
             return handler(data)
         except ValidationError as exc:
             raise InvalidRequest(decoding_problems(exc)) from None
+
+
+def is_workflow_input(type_hint: Any) -> bool:
+    """Whether ``type_hint`` is a workflow's input model, or one or None (a workflow's ``inp``)."""
+    hints = typing.get_args(type_hint) or (type_hint,)
+    return any(isinstance(hint, type) and issubclass(hint, _WorkflowInput) for hint in hints)
 
 
 class _Request(BaseModel):

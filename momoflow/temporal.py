@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client, Interceptor
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfigProfile
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from momoflow.codec import with_codec
+from momoflow.converter import DATA_CONVERTER
 from momoflow.settings import CodecSettings, MissingCodecKey, TemporalSettings
 
 DEFAULT_ADDRESS = "127.0.0.1:7233"
@@ -162,7 +162,7 @@ async def connect(
     try:
         return await Client.connect(
             target.address,
-            data_converter=with_codec(pydantic_data_converter, target.codec_keys),
+            data_converter=with_codec(DATA_CONVERTER, target.codec_keys),
             runtime=runtime,
             interceptors=interceptors,
             **target.connect_kwargs(),

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from temporalio.exceptions import ApplicationError
@@ -183,6 +183,25 @@ def decoding_problems(error: ValidationError) -> list[Problem]:
         field = ".".join(str(part) for part in item["loc"])
         problems.append(Problem(field, str(item["msg"]).removeprefix("Value error, ")))
     return problems
+
+
+_Input = TypeVar("_Input")
+
+# The problem a workflow started without its one argument reports.
+MISSING_INPUT = Problem("input", "missing: start the workflow with one argument, its input as a JSON object")
+
+
+def required(inp: _Input | None) -> _Input:
+    """A workflow's input; ``InvalidRequest`` when a client started it with no argument (or null).
+
+    Workflows take their input as ``inp: X | None = None`` so that such a start reaches
+    this check and fails the workflow at once, instead of a ``TypeError`` failing its
+    workflow task on every retry. They call it in ``run``; an ``__init__`` given None
+    returns early (raising there would leave the SDK's run coroutine never awaited).
+    """
+    if inp is None:
+        raise InvalidRequest([MISSING_INPUT])
+    return inp
 
 
 class InvalidRequest(ApplicationError):

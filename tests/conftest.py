@@ -10,11 +10,11 @@ import pytest
 import pytest_asyncio
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from devstack.stack import find_binary
 from momoflow import search_attributes
+from momoflow.converter import DATA_CONVERTER
 
 
 async def register_search_attributes(client: Client) -> None:
@@ -31,7 +31,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """A fresh time-skipping server per test (it starts in well under a second)."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,  # the one every momoflow process uses
     )
     try:
         await register_search_attributes(env.client)

@@ -12,6 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow import contract
     from momoflow.contract import AccountHolder, AccountHolderCheck
     from momoflow.operations import AccountHolderQuery
+    from momoflow.validation import required
 
 from workflows import patches
 from workflows.admission import ADMIT_AT_START, admit
@@ -21,7 +22,8 @@ from workflows.synchronous import PATCHES, call_momo
 @workflow.defn(name="ValidateAccountHolder")
 class ValidateAccountHolderWorkflow:
     @workflow.run
-    async def run(self, query: AccountHolderQuery) -> AccountHolder:
+    async def run(self, query: AccountHolderQuery | None = None) -> AccountHolder:
+        query = required(query)
         if patches.patched(ADMIT_AT_START):
             await admit(query.model_dump(mode="json"), decide=PATCHES)
         check = AccountHolderCheck(party=query.party, basic_info=query.basic_info)

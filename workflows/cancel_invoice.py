@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import SubmitInvoiceCancellation
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.operations import CancelInvoiceInput, CancelInvoiceRequest
+    from momoflow.validation import required
 
 from workflows.payment_pattern import PaymentPattern
 
@@ -25,7 +26,9 @@ class CancelInvoiceWorkflow(PaymentPattern):
     steps = contract.INVOICE_CANCELLATION
 
     @workflow.init
-    def __init__(self, inp: CancelInvoiceInput) -> None:
+    def __init__(self, inp: CancelInvoiceInput | None = None) -> None:
+        if inp is None:
+            return  # run() refuses a start without input
         state = PaymentState(
             operation="invoice_cancellation",
             product=Product.COLLECTION,
@@ -37,7 +40,8 @@ class CancelInvoiceWorkflow(PaymentPattern):
         self._setup(state, inp.timing, inp.status_task_queue)
 
     @workflow.run
-    async def run(self, inp: CancelInvoiceInput) -> PaymentState:
+    async def run(self, inp: CancelInvoiceInput | None = None) -> PaymentState:
+        inp = required(inp)
         request = inp.request
         return await self._run_pattern(
             SubmitInvoiceCancellation(

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import DeliveryNote, DeliveryNotificationResult, PaymentLookup, PaymentOutcome
     from momoflow.models import PaymentState, PaymentStatus
     from momoflow.operations import DeliveryNotificationInput
+    from momoflow.validation import required
 
 from workflows.admission import admit
 from workflows.synchronous import PATCHES, call_momo
@@ -39,7 +40,8 @@ PAYMENT_REFUSALS = frozenset({PAYMENT_NOT_FOUND, NOT_A_REQUEST_TO_PAY, PAYMENT_N
 @workflow.defn(name=contract.WorkflowType.DELIVERY_NOTIFICATION)
 class DeliveryNotificationWorkflow:
     @workflow.run
-    async def run(self, inp: DeliveryNotificationInput) -> DeliveryNotificationResult:
+    async def run(self, inp: DeliveryNotificationInput | None = None) -> DeliveryNotificationResult:
+        inp = required(inp)
         await admit(inp.model_dump(mode="json"), decide=PATCHES)
         payment_id = inp.payment_workflow_id
         outcome = await call_momo(contract.PAYMENT_OUTCOME, PaymentLookup(workflow_id=payment_id), PaymentOutcome)

@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import SubmitDeposit
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.payouts import DepositInput
+    from momoflow.validation import required
 
 from workflows.payment_pattern import PaymentPattern
 
@@ -22,7 +23,9 @@ class DepositWorkflow(PaymentPattern):
     steps = contract.DEPOSIT
 
     @workflow.init
-    def __init__(self, inp: DepositInput) -> None:
+    def __init__(self, inp: DepositInput | None = None) -> None:
+        if inp is None:
+            return  # run() refuses a start without input
         request = inp.request
         state = PaymentState(
             operation="deposit",
@@ -36,5 +39,6 @@ class DepositWorkflow(PaymentPattern):
         self._setup(state, inp.timing, inp.status_task_queue)
 
     @workflow.run
-    async def run(self, inp: DepositInput) -> PaymentState:
+    async def run(self, inp: DepositInput | None = None) -> PaymentState:
+        inp = required(inp)
         return await self._run_pattern(SubmitDeposit(reference_id=self._state.reference_id, request=inp.request))

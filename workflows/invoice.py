@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import CANCEL_UPDATE, SubmitInvoice, SubmitInvoiceCancellation
     from momoflow.models import PaymentState, PaymentStatus, Product, ProviderCallback
     from momoflow.operations import InvoiceInput
+    from momoflow.validation import required
 
 from workflows import patches
 from workflows.payment_pattern import ONE_CALL, SUBMIT_RETRY, PaymentPattern
@@ -43,7 +44,9 @@ class InvoiceWorkflow(PaymentPattern):
     steps = contract.INVOICE
 
     @workflow.init
-    def __init__(self, inp: InvoiceInput) -> None:
+    def __init__(self, inp: InvoiceInput | None = None) -> None:
+        if inp is None:
+            return  # run() refuses a start without input
         request = inp.request
         state = PaymentState(
             operation="invoice",
@@ -60,7 +63,8 @@ class InvoiceWorkflow(PaymentPattern):
         self._cancel_done = False
 
     @workflow.run
-    async def run(self, inp: InvoiceInput) -> PaymentState:
+    async def run(self, inp: InvoiceInput | None = None) -> PaymentState:
+        inp = required(inp)
         return await self._run_pattern(SubmitInvoice(reference_id=self._state.reference_id, request=inp.request))
 
     async def _after_submit(self) -> None:

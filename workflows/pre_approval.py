@@ -9,6 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import SubmitPreApproval
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.operations import PreApprovalInput
+    from momoflow.validation import required
 
 from workflows.payment_pattern import PaymentPattern
 
@@ -20,7 +21,9 @@ class PreApprovalWorkflow(PaymentPattern):
     steps = contract.PRE_APPROVAL
 
     @workflow.init
-    def __init__(self, inp: PreApprovalInput) -> None:
+    def __init__(self, inp: PreApprovalInput | None = None) -> None:
+        if inp is None:
+            return  # run() refuses a start without input
         state = PaymentState(
             operation="pre_approval",
             product=Product.COLLECTION,
@@ -32,5 +35,6 @@ class PreApprovalWorkflow(PaymentPattern):
         self._setup(state, inp.timing, inp.status_task_queue)
 
     @workflow.run
-    async def run(self, inp: PreApprovalInput) -> PaymentState:
+    async def run(self, inp: PreApprovalInput | None = None) -> PaymentState:
+        inp = required(inp)
         return await self._run_pattern(SubmitPreApproval(reference_id=self._state.reference_id, request=inp.request))

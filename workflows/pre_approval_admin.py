@@ -8,6 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow import contract
     from momoflow.contract import PreApprovalCancellation, PreApprovalEntry, PreApprovalListing
     from momoflow.operations import CancelPreApprovalRequest, PreApprovalListQuery
+    from momoflow.validation import required
 
 from workflows import patches
 from workflows.admission import ADMIT_AT_START, admit
@@ -17,7 +18,8 @@ from workflows.synchronous import PATCHES, call_momo
 @workflow.defn(name="ListPreApprovals")
 class ListPreApprovalsWorkflow:
     @workflow.run
-    async def run(self, query: PreApprovalListQuery) -> list[PreApprovalEntry]:
+    async def run(self, query: PreApprovalListQuery | None = None) -> list[PreApprovalEntry]:
+        query = required(query)
         if patches.patched(ADMIT_AT_START):
             await admit(query.model_dump(mode="json"), decide=PATCHES)
         return await call_momo(
@@ -28,8 +30,9 @@ class ListPreApprovalsWorkflow:
 @workflow.defn(name="CancelPreApproval")
 class CancelPreApprovalWorkflow:
     @workflow.run
-    async def run(self, request: CancelPreApprovalRequest) -> bool:
+    async def run(self, request: CancelPreApprovalRequest | None = None) -> bool:
         """True once MoMo has cancelled it; MoMo's refusal (unknown, not active) fails the workflow."""
+        request = required(request)
         if patches.patched(ADMIT_AT_START):
             await admit(request.model_dump(mode="json"), decide=PATCHES)
         return await call_momo(

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import ProviderStatus, SubmitRefund
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.refunds import RefundInput, ReserveRequest, ReserveVerdict
+    from momoflow.validation import required
 
 from workflows.payment_pattern import CHECK_RETRY, ONE_CALL, PaymentPattern
 
@@ -34,7 +35,9 @@ class RefundWorkflow(PaymentPattern):
     steps = contract.REFUND
 
     @workflow.init
-    def __init__(self, inp: RefundInput) -> None:
+    def __init__(self, inp: RefundInput | None = None) -> None:
+        if inp is None:
+            return  # run() refuses a start without input
         request = inp.request
         state = PaymentState(
             operation="refund",
@@ -53,7 +56,8 @@ class RefundWorkflow(PaymentPattern):
         self._claimed = False
 
     @workflow.run
-    async def run(self, inp: RefundInput) -> PaymentState:
+    async def run(self, inp: RefundInput | None = None) -> PaymentState:
+        inp = required(inp)
         state = await self._run_pattern(self._refund)
         await self._close_claim(state)
         return state

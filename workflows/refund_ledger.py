@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         ReserveRequest,
         ReserveVerdict,
     )
+    from momoflow.validation import required
 
 READ_ORIGINAL_BUDGET = timedelta(seconds=60)
 READ_RETRY = RetryPolicy(
@@ -50,13 +51,16 @@ IDLE_WAKE = timedelta(days=1)
 @workflow.defn(name=WorkflowType.REFUND_LEDGER)
 class RefundLedgerWorkflow:
     @workflow.init
-    def __init__(self, inp: LedgerInput) -> None:
+    def __init__(self, inp: LedgerInput | None = None) -> None:
+        if inp is None:
+            return  # run() refuses a start without input
         self._original_id = inp.original_workflow_id
         self._state = inp.carried or LedgerState()
         self._lock = asyncio.Lock()
 
     @workflow.run
-    async def run(self, inp: LedgerInput) -> None:
+    async def run(self, inp: LedgerInput | None = None) -> None:
+        inp = required(inp)
         # Wake once a day at most: an idle ledger is never "stuck" on a condition alone, which
         # the time-skipping test server would otherwise skip to its default run timeout.
         while not (workflow.info().get_current_history_length() > HISTORY_LIMIT and workflow.all_handlers_finished()):

@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import SubmitRemittanceTransfer
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.payouts import RemittanceTransferInput
+    from momoflow.validation import required
 
 from workflows.payment_pattern import PaymentPattern
 
@@ -22,7 +23,9 @@ class RemittanceTransferWorkflow(PaymentPattern):
     steps = contract.REMITTANCE_TRANSFER
 
     @workflow.init
-    def __init__(self, inp: RemittanceTransferInput) -> None:
+    def __init__(self, inp: RemittanceTransferInput | None = None) -> None:
+        if inp is None:
+            return  # run() refuses a start without input
         request = inp.request
         state = PaymentState(
             operation="remittance_transfer",
@@ -36,7 +39,8 @@ class RemittanceTransferWorkflow(PaymentPattern):
         self._setup(state, inp.timing, inp.status_task_queue)
 
     @workflow.run
-    async def run(self, inp: RemittanceTransferInput) -> PaymentState:
+    async def run(self, inp: RemittanceTransferInput | None = None) -> PaymentState:
+        inp = required(inp)
         return await self._run_pattern(
             SubmitRemittanceTransfer(reference_id=self._state.reference_id, request=inp.request)
         )

@@ -9,6 +9,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import SubmitRequestToPay
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.operations import RequestToPayInput
+    from momoflow.validation import required
 
 from workflows.payment_pattern import PaymentPattern
 
@@ -18,7 +19,9 @@ class RequestToPayWorkflow(PaymentPattern):
     steps = contract.REQUEST_TO_PAY
 
     @workflow.init
-    def __init__(self, inp: RequestToPayInput) -> None:
+    def __init__(self, inp: RequestToPayInput | None = None) -> None:
+        if inp is None:
+            return  # run() refuses a start without input
         request = inp.request
         state = PaymentState(
             operation="request_to_pay",
@@ -32,5 +35,6 @@ class RequestToPayWorkflow(PaymentPattern):
         self._setup(state, inp.timing, inp.status_task_queue)
 
     @workflow.run
-    async def run(self, inp: RequestToPayInput) -> PaymentState:
+    async def run(self, inp: RequestToPayInput | None = None) -> PaymentState:
+        inp = required(inp)
         return await self._run_pattern(SubmitRequestToPay(reference_id=self._state.reference_id, request=inp.request))

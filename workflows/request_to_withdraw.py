@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from momoflow.contract import SubmitRequestToWithdraw
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.operations import RequestToWithdrawInput
+    from momoflow.validation import required
 
 from workflows.payment_pattern import PaymentPattern
 
@@ -23,7 +24,9 @@ class RequestToWithdrawWorkflow(PaymentPattern):
     steps = contract.REQUEST_TO_WITHDRAW
 
     @workflow.init
-    def __init__(self, inp: RequestToWithdrawInput) -> None:
+    def __init__(self, inp: RequestToWithdrawInput | None = None) -> None:
+        if inp is None:
+            return  # run() refuses a start without input
         request = inp.request
         state = PaymentState(
             operation="request_to_withdraw",
@@ -37,7 +40,8 @@ class RequestToWithdrawWorkflow(PaymentPattern):
         self._setup(state, inp.timing, inp.status_task_queue)
 
     @workflow.run
-    async def run(self, inp: RequestToWithdrawInput) -> PaymentState:
+    async def run(self, inp: RequestToWithdrawInput | None = None) -> PaymentState:
+        inp = required(inp)
         return await self._run_pattern(
             SubmitRequestToWithdraw(reference_id=self._state.reference_id, request=inp.request)
         )

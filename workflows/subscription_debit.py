@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         SubscriptionPeriod,
         debit_key,
     )
-    from momoflow.validation import TIMING_BOUNDS
+    from momoflow.validation import TIMING_BOUNDS, required
 
 from workflows import observability, patches
 from workflows.admission import admit
@@ -86,7 +86,8 @@ def scheduled_time(inp: SubscriptionDebitInput) -> datetime:
 @workflow.defn(name=contract.WorkflowType.SUBSCRIPTION_DEBIT)
 class SubscriptionDebitWorkflow:
     @workflow.run
-    async def run(self, inp: SubscriptionDebitInput) -> SubscriptionPeriod:
+    async def run(self, inp: SubscriptionDebitInput | None = None) -> SubscriptionPeriod:
+        inp = required(inp)
         await admit(inp.model_dump(mode="json"))
         period = inp.cadence.period_start(scheduled_time(inp))
         result = SubscriptionPeriod(

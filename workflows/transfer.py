@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from momoflow.models import PaymentState, PaymentStatus, Product
     from momoflow.operations import TransferInput
+    from momoflow.validation import required
 
 from workflows.payment_pattern import CHECK_BUDGET, CHECK_RETRY, ONE_CALL, PaymentPattern
 
@@ -28,7 +29,9 @@ class TransferWorkflow(PaymentPattern):
     steps = contract.TRANSFER
 
     @workflow.init
-    def __init__(self, inp: TransferInput) -> None:
+    def __init__(self, inp: TransferInput | None = None) -> None:
+        if inp is None:
+            return  # run() refuses a start without input
         request = inp.request
         state = PaymentState(
             operation="transfer",
@@ -43,7 +46,8 @@ class TransferWorkflow(PaymentPattern):
         self._input = inp
 
     @workflow.run
-    async def run(self, inp: TransferInput) -> PaymentState:
+    async def run(self, inp: TransferInput | None = None) -> PaymentState:
+        inp = required(inp)
         return await self._run_pattern(SubmitTransfer(reference_id=self._state.reference_id, request=inp.request))
 
     async def _before_submit(self) -> tuple[ProviderStatus, str] | None:

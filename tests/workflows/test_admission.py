@@ -11,16 +11,24 @@ import uuid
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from momoflow import use_cases
 from momoflow.contract import ProviderStatus, WorkflowType
+from momoflow.converter import DATA_CONVERTER
 from momoflow.models import PaymentState, PaymentStatus
+from momoflow.operations import RequestToPayInput, is_workflow_input
 from momoflow.settings import PaymentDefaults
+from momoflow.validation import MISSING_INPUT, InvalidRequest
 from tests.workflows.fakes import FakeOperation, workers
 from workflows.account_holder import ValidateAccountHolderWorkflow
+from workflows.registry import WORKFLOW_CLASSES
 from workflows.request_to_pay import RequestToPayWorkflow
 
 REQUEST = {
@@ -134,3 +142,53 @@ async def test_the_workers_environment_rules_apply_to_any_client(
     assert error.type == "INVALID_REQUEST"
     assert "request.currency: the MoMo sandbox accepts only EUR, got UGX" in error.message
     assert fake.submitted == []
+
+
+# Every workflow a client may start, by the type name it uses.
+PUBLIC_WORKFLOWS = sorted(
+    (use_case.workflow_type, WORKFLOW_CLASSES[use_case.name])
+    for use_case in use_cases.USE_CASES
+    if use_case.name in WORKFLOW_CLASSES and is_workflow_input(use_case.input_model)
+)
+
+
+@pytest.mark.parametrize(("workflow_type", "workflow_class"), PUBLIC_WORKFLOWS, ids=[t for t, _ in PUBLIC_WORKFLOWS])
+async def test_a_start_without_input_fails_the_workflow_at_once(
+    time_env: WorkflowEnvironment, task_queue: str, workflow_type: str, workflow_class: type
+) -> None:
+    fake = FakeOperation()
+    async with workers(time_env, task_queue, [workflow_class], fake.activities()):
+        handle = await time_env.client.start_workflow(workflow_type, id=f"admit-{uuid.uuid4()}", task_queue=task_queue)
+        error = await _refusal(handle)
+    assert error.type == "INVALID_REQUEST" and error.non_retryable
+    assert error.message == "input: missing: start the workflow with one argument, its input as a JSON object"
+    assert fake.submitted == []
+
+
+async def test_a_null_input_is_refused_like_a_missing_one(time_env: WorkflowEnvironment, task_queue: str) -> None:
+    async with workers(time_env, task_queue, [RequestToPayWorkflow], FakeOperation().activities()):
+        error = await _refusal(await _start(time_env, task_queue, None))
+    assert error.details[0] == [{"field": "input", "rule": MISSING_INPUT.rule}]
+
+
+@pytest.mark.parametrize("data", [b"{not json", b"", b"\xff\xfe"], ids=["broken", "empty", "not-utf8"])
+async def test_input_that_is_not_json_fails_the_workflow_at_once(
+    time_env: WorkflowEnvironment, task_queue: str, data: bytes
+) -> None:
+    fake = FakeOperation()
+    raw = RawValue(Payload(metadata={"encoding": b"json/plain"}, data=data))
+    async with workers(time_env, task_queue, [RequestToPayWorkflow], fake.activities()):
+        error = await _refusal(await _start(time_env, task_queue, raw))
+    assert error.type == "INVALID_REQUEST"
+    assert error.message.startswith("input: Invalid JSON")
+    assert fake.submitted == []
+
+
+async def test_other_payloads_that_do_not_decode_still_fail_the_task_not_the_workflow() -> None:
+    # A result or signal MoMo's side never shapes: a decoding bug there must be retried after a
+    # fix, not end a payment. Only a workflow's input is refused.
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=b"{not json")
+    with pytest.raises(ValidationError):
+        DATA_CONVERTER.payload_converter.from_payloads([payload], [PaymentState])
+    with pytest.raises(InvalidRequest):
+        DATA_CONVERTER.payload_converter.from_payloads([payload], [RequestToPayInput | None])  # type: ignore[list-item]
