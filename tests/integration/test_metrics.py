@@ -40,9 +40,9 @@ RULES = ROOT / "deploy/prometheus/alerts.yml"
 DASHBOARD = ROOT / "deploy/grafana/dashboards/momoflow.json"
 PAYER = "46733999999"  # an ordinary payer: approves, MoMo calls back
 SILENT_PAYER = "46733123453"  # never answers: the payment goes UNKNOWN at its deadline
-# Workflow-level names that appear only once something happened (UNKNOWN, a resolution, a retry wait,
-# a subscription period, a dropped webhook event).
-ONLY_ON_EVENTS = {"momoflow_momo_retry_after_seconds"} | {
+# Names that appear only once something happened (UNKNOWN, a resolution, a retry wait, a
+# subscription period, a dropped webhook event, a failed workflow task).
+ONLY_ON_EVENTS = {"momoflow_momo_retry_after_seconds", "temporal_workflow_task_execution_failed_total"} | {
     metric.exported
     for metric in (
         names.OPERATIONS_LEFT_UNKNOWN,
@@ -340,3 +340,30 @@ async def test_no_private_value_in_any_label(metered_stack: Stack, payment: Paym
     assert len(labels) > 20  # the scrape saw real series
     leaks = [f"{what} in label {value!r}" for value in labels for what, secret in private.items() if secret in value]
     assert not leaks, leaks
+
+
+async def test_a_failing_workflow_task_is_counted_for_the_alert(metered_stack: Stack, prometheus: str) -> None:
+    # Two arguments where RequestToPay takes one: the worker cannot even build the workflow, so its
+    # first task fails and is retried (an input it can decode but refuses would fail the workflow).
+    request = {"amount": "5", "currency": "EUR", "payer": {"party_id_type": "MSISDN", "party_id": PAYER}}
+    handle = await metered_stack.client.start_workflow(
+        "RequestToPay",
+        args=[{"request": request}, {"request": request}],
+        id=f"metrics-stuck-{uuid.uuid4().hex[:8]}",
+        task_queue=metered_stack.config.task_queue,
+    )
+    try:
+        rule = yaml.safe_load(RULES.read_text())
+        expr = next(
+            r["expr"] for g in rule["groups"] for r in g["rules"] if r.get("alert") == "MomoflowWorkflowTasksFailing"
+        )
+        async with httpx.AsyncClient(timeout=10) as http:
+            deadline = time.monotonic() + 30
+            while not (found := await _query(http, prometheus, expr)):
+                assert time.monotonic() < deadline, f"no data for {expr}"
+                await asyncio.sleep(0.5)
+        assert [series["metric"] for series in found] == [
+            {"workflow_type": "RequestToPay", "failure_reason": "WorkflowError"}
+        ]
+    finally:
+        await handle.terminate("test over")
