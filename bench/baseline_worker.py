@@ -19,6 +19,7 @@ from datetime import timedelta
 
 import httpx
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from bench.baseline import BaselineWorkflow, noop_get_status, noop_submit
 from bench.floor import FloorWorkflow
@@ -32,6 +33,9 @@ from momoflow.wiring import build_activities
 
 READY_LINE = "baseline worker started"
 FLOOR_QUEUE = "bench-floor"
+# As worker.py loads momoflow's workflow modules once, this worker loads the bench's once: the
+# same workflow runner for all three kinds.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules("bench"))
 
 
 def _shutdown_grace() -> timedelta:
@@ -58,6 +62,7 @@ async def run_worker(stop: asyncio.Event) -> None:
                     client,
                     task_queue=queue,
                     workflows=[workflow_class],
+                    workflow_runner=WORKFLOW_RUNNER,
                     activities=first,
                     graceful_shutdown_timeout=_shutdown_grace(),
                 )
