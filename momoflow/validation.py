@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
+from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 # The failure type of a workflow whose input is malformed or breaks a business rule.
@@ -200,6 +201,7 @@ def required(inp: _Input | None) -> _Input:
     returns early (raising there would leave the SDK's run coroutine never awaited).
     """
     if inp is None:
+        workflow.logger.info("input refused", extra={"problems": [MISSING_INPUT.field]})  # as admission logs it
         raise InvalidRequest([MISSING_INPUT])
     return inp
 

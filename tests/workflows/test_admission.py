@@ -7,6 +7,7 @@ language would send them, not the Python models.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from typing import Any
 
@@ -165,10 +166,16 @@ async def test_a_start_without_input_fails_the_workflow_at_once(
     assert fake.submitted == []
 
 
-async def test_a_null_input_is_refused_like_a_missing_one(time_env: WorkflowEnvironment, task_queue: str) -> None:
+async def test_a_null_input_is_refused_like_a_missing_one(
+    time_env: WorkflowEnvironment, task_queue: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="temporalio.workflow")
     async with workers(time_env, task_queue, [RequestToPayWorkflow], FakeOperation().activities()):
         error = await _refusal(await _start(time_env, task_queue, None))
     assert error.details[0] == [{"field": "input", "rule": MISSING_INPUT.rule}]
+    # The operator's line, as for an input refused at admission.
+    refused = [r for r in caplog.records if r.getMessage().startswith("input refused")]
+    assert [getattr(r, "problems", None) for r in refused] == [["input"]]
 
 
 @pytest.mark.parametrize("data", [b"{not json", b"", b"\xff\xfe"], ids=["broken", "empty", "not-utf8"])
