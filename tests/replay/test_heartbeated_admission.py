@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from momoflow.converter import DATA_CONVERTER
 from tests.replay.heartbeat import split_after_admission
 from workflows.registry import WORKFLOWS
 
@@ -35,7 +35,7 @@ CURRENT = sorted(path for path in HISTORIES.glob("*.json") if not path.stem.star
 
 async def _replay(path: Path) -> str | None:
     history = WorkflowHistory.from_json(path.stem, split_after_admission(path.read_text()))
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     return None if result.replay_failure is None else str(result.replay_failure)
 

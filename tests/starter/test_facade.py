@@ -8,13 +8,13 @@ import time
 from decimal import Decimal
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from momoflow import search_attributes as sa
 from momoflow.contract import ProviderStatus
+from momoflow.converter import DATA_CONVERTER
 from momoflow.models import PaymentStatus, PaymentTiming
 from momoflow.settings import PaymentDefaults, TemporalSettings
 from starter.facade import IdempotencyConflict, Momoflow, StartError
@@ -178,9 +178,7 @@ async def test_outcome_is_set_with_the_status_in_one_upsert(time_env: WorkflowEn
         assert [upsert["MomoStatus"] for upsert in statuses] == ["SUBMITTING", "PENDING", expected["MomoStatus"]]
         assert statuses[-1] == expected
         # The new history replays on today's code.
-        await Replayer(workflows=[RequestToPayWorkflow], data_converter=pydantic_data_converter).replay_workflow(
-            history
-        )
+        await Replayer(workflows=[RequestToPayWorkflow], data_converter=DATA_CONVERTER).replay_workflow(history)
     described = await refused.raw.describe()
     assert described.typed_search_attributes.get(sa.REASON) == "APPROVAL_REJECTED"
 

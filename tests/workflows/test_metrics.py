@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.runtime import MetricBuffer, Runtime, TelemetryConfig
 from temporalio.testing import WorkflowEnvironment
@@ -17,6 +16,7 @@ from temporalio.worker import Replayer
 
 from momoflow import search_attributes as sa
 from momoflow.contract import PROVIDER_CALLBACK_SIGNAL, ProviderStatus
+from momoflow.converter import DATA_CONVERTER
 from momoflow.metrics import names as m
 from momoflow.models import PaymentState, ProviderCallback
 from tests.workflows.cases import TIMING, rtp_input
@@ -113,7 +113,7 @@ async def test_labels_carry_no_personal_or_per_payment_value(
 async def test_replaying_a_history_records_no_metric() -> None:
     buffer = MetricBuffer(10_000)
     runtime = Runtime(telemetry=TelemetryConfig(metrics=buffer))
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter, runtime=runtime)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, runtime=runtime)
     path = HISTORIES / "request_to_pay-resolved-contradicted.json"
     await replayer.replay_workflow(WorkflowHistory.from_json(path.stem, path.read_text()))
     assert not [u for u in buffer.retrieve_updates() if u.metric.name.startswith("momoflow_")]

@@ -19,7 +19,6 @@ import pytest
 import pytest_asyncio
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import MetricBuffer, Runtime, TelemetryConfig
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -28,6 +27,7 @@ from activities.errors import still_pending
 from activities.subscriptions import SubscriptionActivities
 from momoflow import contract
 from momoflow.contract import PreApprovalEntry, PreApprovalListing, ProviderStatus, StatusCheck, SubmitRequestToPay
+from momoflow.converter import DATA_CONVERTER
 from momoflow.metrics import names
 from momoflow.models import Party, PaymentState, PaymentStatus, Resolution, TimingOverrides
 from momoflow.subscription import Cadence, StopSubscription, SubscriptionDebitInput, SubscriptionPeriod
@@ -344,7 +344,7 @@ async def test_each_period_is_counted_once_by_outcome_and_reason_code(
 async def test_replaying_a_period_counts_nothing() -> None:
     buffer = MetricBuffer(10_000)
     runtime = Runtime(telemetry=TelemetryConfig(metrics=buffer))
-    replayer = Replayer(workflows=[SubscriptionDebitWorkflow], data_converter=pydantic_data_converter, runtime=runtime)
+    replayer = Replayer(workflows=[SubscriptionDebitWorkflow], data_converter=DATA_CONVERTER, runtime=runtime)
     paths = sorted(HISTORIES.glob("*subscription-debit.json"))
     assert paths
     for path in paths:

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -25,6 +24,7 @@ from momoflow.contract import (
     WebhookDispatch,
     WebhookRetry,
 )
+from momoflow.converter import DATA_CONVERTER
 from momoflow.metrics import names
 from momoflow.models import PaymentState, PaymentStatus, PaymentTiming, Resolution
 from momoflow.operations import RequestToPayInput, RequestToPayRequest
@@ -270,9 +270,7 @@ async def test_a_replayed_payment_makes_the_same_event_and_a_repeated_enqueue_is
         first = await _deliveries(time_env, payment)
         history = await payment.fetch_history()
         # Replaying the payment's history issues the same commands: the event (and its id) are the same.
-        await Replayer(workflows=[RequestToPayWorkflow], data_converter=pydantic_data_converter).replay_workflow(
-            history
-        )
+        await Replayer(workflows=[RequestToPayWorkflow], data_converter=DATA_CONVERTER).replay_workflow(history)
         assert any(
             e.marker_recorded_event_attributes.marker_name == "core_patch"
             for e in history.events
