@@ -15,6 +15,7 @@ import contextlib
 import os
 import signal
 import sys
+import warnings
 from datetime import timedelta
 
 import httpx
@@ -137,6 +138,10 @@ def _shutdown_grace() -> timedelta:
 
 def main() -> None:
     configure_logging("worker")
+    # A workflow started without input fails in its __init__ (momoflow.validation.required),
+    # before the SDK's coroutines for its run and any start signal are awaited; Python would
+    # print a warning for each. The workflow's failure and the "input refused" line say it all.
+    warnings.filterwarnings("ignore", message=r"coroutine '_WorkflowInstanceImpl\.", category=RuntimeWarning)
     stop = asyncio.Event()
 
     async def runner() -> None:

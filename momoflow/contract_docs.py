@@ -196,8 +196,12 @@ Set by the asynchronous workflows (register them on your namespace); never a pho
   separated by `; `; `details[0]` is a list of `{{"field", "rule"}}` objects, with dotted
   field paths such as `request.amount` or `timing.poll_interval_s`. A start with no argument
   (or `null`) reports the field `input`:
-  "{MISSING_INPUT.rule}".
-  A payload labelled `json/plain` that is not JSON reports `input` too ("Invalid JSON: …").
+  "{MISSING_INPUT.rule}", also when a signal came with the start (signal-with-start), which
+  is then dropped. A payload labelled `json/plain` that is not JSON ("Invalid JSON: …"), a JSON
+  value that is not an object, and a payload in another encoding (`binary/plain`, the Go SDK's
+  default for `[]byte`) report `input` too. Start with two arguments or more and the workflow
+  task fails and is retried instead (Temporal's Python SDK then gives the workflow no types to
+  decode with); the alert `MomoflowWorkflowTasksFailing` pages.
 - Synchronous lookups (`ValidateAccountHolder`, `GetBalance`, `ListPreApprovals`,
   `CancelPreApproval`) fail with MoMo's code as the type (e.g. {business}, `RESOURCE_NOT_FOUND`,
   `BAD_REQUEST`), `NOT_CONFIGURED` when the worker has no credentials for the product, and

@@ -11,6 +11,7 @@ judged once at a workflow's start by the worker (``momoflow.admit``).
 from __future__ import annotations
 
 import hashlib
+import types
 import typing
 from typing import Any
 
@@ -59,10 +60,23 @@ class _WorkflowInput(BaseModel):
             raise InvalidRequest(decoding_problems(exc)) from None
 
 
+def workflow_input_model(type_hint: Any) -> type[BaseModel] | None:
+    """The input model when ``type_hint`` is a workflow's input, ``X`` or ``X | None`` (a workflow's ``inp``)."""
+    if isinstance(type_hint, type):
+        hints: tuple[Any, ...] = (type_hint,)
+    elif typing.get_origin(type_hint) in (typing.Union, types.UnionType):
+        hints = typing.get_args(type_hint)
+    else:
+        return None  # list[X], dict[...]: not a workflow's input
+    for hint in hints:
+        if isinstance(hint, type) and issubclass(hint, _WorkflowInput):
+            return hint
+    return None
+
+
 def is_workflow_input(type_hint: Any) -> bool:
     """Whether ``type_hint`` is a workflow's input model, or one or None (a workflow's ``inp``)."""
-    hints = typing.get_args(type_hint) or (type_hint,)
-    return any(isinstance(hint, type) and issubclass(hint, _WorkflowInput) for hint in hints)
+    return workflow_input_model(type_hint) is not None
 
 
 class _Request(BaseModel):

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from momoflow.models import Money, PaymentStatus
-from momoflow.operations import PatternInput, _TransactionRequest
+from momoflow.operations import PatternInput, _TransactionRequest, _WorkflowInput
 from momoflow.validation import Problems
 
 # Workflow id prefixes of the payments a refund may give money back for (see contract.IdPrefix).
@@ -74,7 +74,7 @@ class OriginalPayment(BaseModel):
         return self.found and self.status in (PaymentStatus.SUCCESSFUL.value, PaymentStatus.FAILED.value)
 
 
-class LedgerInput(BaseModel):
+class LedgerInput(_WorkflowInput):
     """The ledger's start (and continue-as-new) input; ``carried`` is its state after a continue-as-new."""
 
     original_workflow_id: str

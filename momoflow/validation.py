@@ -178,10 +178,13 @@ def describe(problems: Iterable[Problem]) -> str:
 
 
 def decoding_problems(error: ValidationError) -> list[Problem]:
-    """Pydantic's type errors as problems naming the field (``request.payer.party_id``)."""
+    """Pydantic's type errors as problems naming the field (``request.payer.party_id``).
+
+    An error about the whole value (a list or a string where an object belongs) names ``input``.
+    """
     problems = []
     for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"])
+        field = ".".join(str(part) for part in item["loc"]) or "input"
         problems.append(Problem(field, str(item["msg"]).removeprefix("Value error, ")))
     return problems
 
@@ -197,8 +200,9 @@ def required(inp: _Input | None) -> _Input:
 
     Workflows take their input as ``inp: X | None = None`` so that such a start reaches
     this check and fails the workflow at once, instead of a ``TypeError`` failing its
-    workflow task on every retry. They call it in ``run``; an ``__init__`` given None
-    returns early (raising there would leave the SDK's run coroutine never awaited).
+    workflow task on every retry. A workflow with an ``__init__`` calls it there: a
+    signal, query or update that came with the start (signal-with-start) would otherwise
+    reach a run that has no state. Its ``run`` calls it again, which only narrows the type.
     """
     if inp is None:
         workflow.logger.info("input refused", extra={"problems": [MISSING_INPUT.field]})  # as admission logs it

@@ -27,8 +27,7 @@ class CancelInvoiceWorkflow(PaymentPattern):
 
     @workflow.init
     def __init__(self, inp: CancelInvoiceInput | None = None) -> None:
-        if inp is None:
-            return  # run() refuses a start without input
+        inp = required(inp)  # before any signal, query or update can reach the run
         state = PaymentState(
             operation="invoice_cancellation",
             product=Product.COLLECTION,

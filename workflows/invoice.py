@@ -45,8 +45,7 @@ class InvoiceWorkflow(PaymentPattern):
 
     @workflow.init
     def __init__(self, inp: InvoiceInput | None = None) -> None:
-        if inp is None:
-            return  # run() refuses a start without input
+        inp = required(inp)  # before any signal, query or update can reach the run
         request = inp.request
         state = PaymentState(
             operation="invoice",

@@ -22,8 +22,7 @@ class PreApprovalWorkflow(PaymentPattern):
 
     @workflow.init
     def __init__(self, inp: PreApprovalInput | None = None) -> None:
-        if inp is None:
-            return  # run() refuses a start without input
+        inp = required(inp)  # before any signal, query or update can reach the run
         state = PaymentState(
             operation="pre_approval",
             product=Product.COLLECTION,

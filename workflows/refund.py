@@ -36,8 +36,7 @@ class RefundWorkflow(PaymentPattern):
 
     @workflow.init
     def __init__(self, inp: RefundInput | None = None) -> None:
-        if inp is None:
-            return  # run() refuses a start without input
+        inp = required(inp)  # before any signal, query or update can reach the run
         request = inp.request
         state = PaymentState(
             operation="refund",

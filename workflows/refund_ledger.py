@@ -52,8 +52,7 @@ IDLE_WAKE = timedelta(days=1)
 class RefundLedgerWorkflow:
     @workflow.init
     def __init__(self, inp: LedgerInput | None = None) -> None:
-        if inp is None:
-            return  # run() refuses a start without input
+        inp = required(inp)  # before any signal, query or update can reach the run
         self._original_id = inp.original_workflow_id
         self._state = inp.carried or LedgerState()
         self._lock = asyncio.Lock()

@@ -20,8 +20,7 @@ class RequestToPayWorkflow(PaymentPattern):
 
     @workflow.init
     def __init__(self, inp: RequestToPayInput | None = None) -> None:
-        if inp is None:
-            return  # run() refuses a start without input
+        inp = required(inp)  # before any signal, query or update can reach the run
         request = inp.request
         state = PaymentState(
             operation="request_to_pay",

@@ -25,8 +25,7 @@ class RequestToWithdrawWorkflow(PaymentPattern):
 
     @workflow.init
     def __init__(self, inp: RequestToWithdrawInput | None = None) -> None:
-        if inp is None:
-            return  # run() refuses a start without input
+        inp = required(inp)  # before any signal, query or update can reach the run
         request = inp.request
         state = PaymentState(
             operation="request_to_withdraw",

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from momoflow.converter import DATA_CONVERTER
 from tests.replay.changed_workflow import ChangedRequestToPay
 from workflows.registry import WORKFLOWS
 
@@ -64,7 +64,7 @@ def test_histories_cover_every_path_and_workflow_type() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER)
     await replayer.replay_workflow(history)
 
 
@@ -98,7 +98,7 @@ async def test_an_incompatible_change_is_caught() -> None:
 
     path = HISTORIES[0]
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=[ChangedRequestToPay], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[ChangedRequestToPay], data_converter=DATA_CONVERTER)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
 
@@ -115,5 +115,12 @@ async def test_a_payment_admitted_under_a_looser_rule_still_replays_once_the_rul
     problems = [str(problem) for problem in RequestToPayInput.model_validate(INPUT).check()]
     assert problems == [f"request.payer_message: at most 100 characters, got {MESSAGE_LENGTH}"]  # refused today
     history = WorkflowHistory.from_json(PATH.stem, PATH.read_text())
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER)
     await replayer.replay_workflow(history)
+
+
+def test_a_start_without_input_from_before_the_refusal_moved_to_init_still_replays() -> None:
+    # Such a run failed in run(); it now fails in __init__, with the same single command.
+    [path] = [path for path in HISTORIES if path.stem.startswith("legacy-before-init-refusal-")]
+    events = [event["eventType"] for event in json.loads(path.read_text())["events"]]
+    assert events[-1] == "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED"

@@ -21,7 +21,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from momoflow import use_cases
-from momoflow.contract import ProviderStatus, WorkflowType
+from momoflow.contract import PROVIDER_CALLBACK_SIGNAL, RELEASE_SIGNAL, ProviderStatus, WorkflowType
 from momoflow.converter import DATA_CONVERTER
 from momoflow.models import PaymentState, PaymentStatus
 from momoflow.operations import RequestToPayInput, is_workflow_input
@@ -29,6 +29,7 @@ from momoflow.settings import PaymentDefaults
 from momoflow.validation import MISSING_INPUT, InvalidRequest
 from tests.workflows.fakes import FakeOperation, workers
 from workflows.account_holder import ValidateAccountHolderWorkflow
+from workflows.refund_ledger import RefundLedgerWorkflow
 from workflows.registry import WORKFLOW_CLASSES
 from workflows.request_to_pay import RequestToPayWorkflow
 
@@ -146,11 +147,13 @@ async def test_the_workers_environment_rules_apply_to_any_client(
 
 
 # Every workflow a client may start, by the type name it uses.
-PUBLIC_WORKFLOWS = sorted(
-    (use_case.workflow_type, WORKFLOW_CLASSES[use_case.name])
-    for use_case in use_cases.USE_CASES
-    if use_case.name in WORKFLOW_CLASSES and is_workflow_input(use_case.input_model)
-)
+PUBLIC_WORKFLOWS = sorted((use_case.workflow_type, WORKFLOW_CLASSES[use_case.name]) for use_case in use_cases.USE_CASES)
+
+
+def test_every_use_case_input_refuses_what_does_not_decode() -> None:
+    # A model that is not a workflow input would let bad bytes fail the task for ever instead.
+    assert [u.name for u in use_cases.USE_CASES if not is_workflow_input(u.input_model)] == []
+    assert len(PUBLIC_WORKFLOWS) == len(use_cases.USE_CASES) == 16
 
 
 @pytest.mark.parametrize(("workflow_type", "workflow_class"), PUBLIC_WORKFLOWS, ids=[t for t, _ in PUBLIC_WORKFLOWS])
@@ -178,16 +181,75 @@ async def test_a_null_input_is_refused_like_a_missing_one(
     assert [getattr(r, "problems", None) for r in refused] == [["input"]]
 
 
-@pytest.mark.parametrize("data", [b"{not json", b"", b"\xff\xfe"], ids=["broken", "empty", "not-utf8"])
-async def test_input_that_is_not_json_fails_the_workflow_at_once(
-    time_env: WorkflowEnvironment, task_queue: str, data: bytes
+@pytest.mark.parametrize(
+    ("encoding", "data", "message"),
+    [
+        (b"json/plain", b"{not json", "input: Invalid JSON"),
+        (b"json/plain", b"", "input: Invalid JSON"),
+        (b"json/plain", b"\xff\xfe", "input: Invalid JSON"),
+        (b"json/plain", b"[]", "input: Input should be a valid dictionary"),
+        # The Go SDK's default for a []byte argument: it decodes to bytes whatever the hint.
+        (
+            b"binary/plain",
+            b'{"request": {}}',
+            "input: send the workflow's input as a JSON object, encoding json/plain, got bytes",
+        ),
+        (
+            b"text/csv",
+            b"a,b",
+            "input: send the workflow's input as a JSON object, encoding json/plain; 'Unknown payload encoding text/csv'",
+        ),
+    ],
+    ids=["broken", "empty", "not-utf8", "a-list", "binary-plain", "unknown-encoding"],
+)
+async def test_input_that_is_not_a_json_object_fails_the_workflow_at_once(
+    time_env: WorkflowEnvironment, task_queue: str, encoding: bytes, data: bytes, message: str
 ) -> None:
     fake = FakeOperation()
-    raw = RawValue(Payload(metadata={"encoding": b"json/plain"}, data=data))
+    raw = RawValue(Payload(metadata={"encoding": encoding}, data=data))
     async with workers(time_env, task_queue, [RequestToPayWorkflow], fake.activities()):
         error = await _refusal(await _start(time_env, task_queue, raw))
     assert error.type == "INVALID_REQUEST"
-    assert error.message.startswith("input: Invalid JSON")
+    assert error.message.startswith(message)
+    assert fake.submitted == []
+
+
+@pytest.mark.filterwarnings("ignore::temporalio.workflow.UnfinishedSignalHandlersWarning")
+@pytest.mark.parametrize(
+    ("workflow_type", "workflow_class", "signal", "argument"),
+    [
+        (
+            WorkflowType.REQUEST_TO_PAY,
+            RequestToPayWorkflow,
+            PROVIDER_CALLBACK_SIGNAL,
+            {"reference_id": str(uuid.uuid4()), "status": "SUCCESSFUL"},
+        ),
+        (WorkflowType.REFUND_LEDGER, RefundLedgerWorkflow, RELEASE_SIGNAL, "refund-1"),
+    ],
+    ids=["request-to-pay-callback", "refund-ledger-release"],
+)
+async def test_a_signal_with_a_start_without_input_does_not_keep_the_workflow_running(
+    time_env: WorkflowEnvironment,
+    task_queue: str,
+    workflow_type: str,
+    workflow_class: type,
+    signal: str,
+    argument: Any,
+) -> None:
+    # Signal-with-start: the signal is handled in the run's first task, before run() begins,
+    # so the refusal must come from __init__, before any handler touches the run's state.
+    fake = FakeOperation()
+    async with workers(time_env, task_queue, [workflow_class], fake.activities()):
+        handle = await time_env.client.start_workflow(
+            workflow_type,
+            id=f"admit-{uuid.uuid4()}",
+            task_queue=task_queue,
+            start_signal=signal,
+            start_signal_args=[argument],
+        )
+        error = await _refusal(handle)
+    assert error.type == "INVALID_REQUEST"
+    assert error.details[0] == [{"field": "input", "rule": MISSING_INPUT.rule}]
     assert fake.submitted == []
 
 
