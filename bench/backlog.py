@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.measure import cpu_seconds, memory, percentile, sqlite_bytes
-from momoflow.models import PaymentStatus, PaymentTiming
+from momoflow.models import PaymentState, PaymentStatus, PaymentTiming
 
 if TYPE_CHECKING:
     from bench.runner import Bench
@@ -132,6 +132,20 @@ def callback_times(log: Path) -> dict[str, datetime]:
         except (ValueError, KeyError, TypeError):
             continue
     return seen
+
+
+async def _callback_times_of(log: Path, finished: list[tuple[str, PaymentState]]) -> dict[str, datetime]:
+    """``callback_times`` once the gateway has logged every finished payment's callback.
+
+    The gateway writes its line after it has signalled the workflow, so a payment can
+    finish, and be read here, a moment before its line is in the log.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        arrivals = callback_times(log)
+        if all(workflow_id in arrivals for workflow_id, _ in finished) or time.monotonic() > deadline:
+            return arrivals
+        await asyncio.sleep(0.2)
 
 
 async def run_backlog(bench: Bench) -> dict[str, Any]:
@@ -264,7 +278,7 @@ async def _waves(bench: Bench, momoflow: Any) -> tuple[list[float], list[float],
                 errors.append(f"wave {wave}: {type(task.exception()).__name__}: {task.exception()}")
         log_print(f"wave {wave + 1}/{c.backlog_waves}: {len(tasks) - len(unfinished)} finished")
 
-    arrivals = callback_times(bench.stack.config.data_dir / "logs" / "callbacks.log")
+    arrivals = await _callback_times_of(bench.stack.config.data_dir / "logs" / "callbacks.log", finished)
     latencies: list[float] = []
     for workflow_id, state in finished:
         done = next((change.at for change in state.history if change.status is PaymentStatus.SUCCESSFUL), None)
